@@ -1,0 +1,75 @@
+package it.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import it.Deployments;
+import it.Http;
+import it.LocalPostgres;
+import java.net.URI;
+import java.net.URL;
+import java.time.Duration;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.container.test.api.RunAsClient;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(ArquillianExtension.class)
+@RunAsClient
+class HealthIT {
+
+  @Deployment(testable = false)
+  static WebArchive app() {
+    return Deployments.war();
+  }
+
+  @ArquillianResource URL base;
+
+  private URI health(String kind) {
+    return URI.create(base.toString()).resolve("/health/" + kind);
+  }
+
+  private void awaitStatus(String kind, int status) {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> Http.get(health(kind)).statusCode() == status);
+  }
+
+  @Test
+  void startedLiveAndReadyOnceMigratedAndListening() {
+    awaitStatus("ready", 200);
+    for (var kind : new String[] {"started", "live", "ready"}) {
+      var response = Http.get(health(kind));
+      assertThat(response.statusCode()).as(kind).isEqualTo(200);
+      assertThat(Http.json(response.body()).getString("status")).as(kind).isEqualTo("UP");
+    }
+    var ready = Http.json(Http.get(health("ready")).body());
+    assertThat(ready.toString())
+        .contains("\"database\":\"reachable\"")
+        .contains("\"schema\":\"migrated\"")
+        .contains("\"listener\":\"connected\"");
+  }
+
+  @Test
+  void readyGoesDownWhileTheDatabaseIsStoppedAndComesBackWithoutRestart() {
+    LocalPostgres.assumeControllable();
+    awaitStatus("ready", 200);
+    LocalPostgres.stop();
+    try {
+      awaitStatus("ready", 503);
+      var down = Http.get(health("ready"));
+      assertThat(Http.json(down.body()).getString("status")).isEqualTo("DOWN");
+      assertThat(down.body()).contains("unreachable");
+      // Losing the database is not a reason to restart the process.
+      assertThat(Http.get(health("live")).statusCode()).isEqualTo(200);
+    } finally {
+      LocalPostgres.start();
+    }
+    awaitStatus("ready", 200);
+    assertThat(Http.get(health("ready")).body()).contains("\"listener\":\"connected\"");
+  }
+}
