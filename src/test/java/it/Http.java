@@ -24,8 +24,13 @@ public final class Http {
     if (headers.length > 0) {
       request.headers(headers);
     }
+    return send(request);
+  }
+
+  public static HttpResponse<String> send(HttpRequest.Builder request) {
     try {
-      return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      return CLIENT.send(
+          request.timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

@@ -136,7 +136,7 @@ public class ChangeListener {
             break;
           }
           failures++;
-          lastFailure = e.getClass().getSimpleName() + ": " + e.getMessage();
+          lastFailure = describe(e);
           long delay = backoffMillis(failures);
           LOG.log(
               failures == 1 ? Level.WARNING : Level.INFO,
@@ -210,6 +210,12 @@ public class ChangeListener {
         return;
       }
     }
+  }
+
+  /** The first line of the failure: enough for an operator, short enough for a health check. */
+  private static String describe(Exception e) {
+    var message = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+    return e.getClass().getSimpleName() + ": " + message;
   }
 
   private static long backoffMillis(int failures) {

@@ -42,11 +42,13 @@ public class SchemaMigration {
             .migrate();
     LOG.info(
         () ->
-            "Schema migrated to version "
-                + result.targetSchemaVersion
-                + " ("
-                + result.migrationsExecuted
-                + " migrations applied)");
+            result.migrationsExecuted == 0
+                ? "Schema up to date"
+                : "Schema migrated to version "
+                    + result.targetSchemaVersion
+                    + " ("
+                    + result.migrationsExecuted
+                    + " migrations applied)");
     migrated = true;
   }
 

@@ -1,0 +1,28 @@
+package io.labsos.statusstream.access.control;
+
+import jakarta.annotation.Resource;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.SQLException;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/** Whether a user may see a project: a row in project_members. */
+@ApplicationScoped
+public class Membership {
+
+  @Resource(lookup = "jdbc/statusStream")
+  DataSource pool;
+
+  public boolean isMember(UUID project, String user) throws SQLException {
+    try (var connection = pool.getConnection();
+        var query =
+            connection.prepareStatement(
+                "SELECT 1 FROM project_members WHERE project_id = ? AND user_id = ?")) {
+      query.setObject(1, project);
+      query.setString(2, user);
+      try (var rows = query.executeQuery()) {
+        return rows.next();
+      }
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package io.labsos.statusstream.events.control;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.Startup;
+import jakarta.inject.Inject;
+import java.sql.SQLException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Deletes events older than {@code EVENT_RETENTION_HOURS}. A client whose cursor is older than what
+ * is left gets {@code resync_required}. Every instance runs it; the deletes are idempotent.
+ */
+@ApplicationScoped
+public class RetentionPurge {
+
+  private static final Logger LOG = Logger.getLogger(RetentionPurge.class.getName());
+
+  @Resource(lookup = "jdbc/statusStream")
+  DataSource pool;
+
+  @Resource ManagedScheduledExecutorService scheduler;
+
+  @Inject
+  @ConfigProperty(name = "EVENT_RETENTION_HOURS", defaultValue = "72")
+  double retentionHours;
+
+  @Inject
+  @ConfigProperty(name = "EVENT_PURGE_INTERVAL_SECONDS", defaultValue = "600")
+  long intervalSeconds;
+
+  private ScheduledFuture<?> task;
+
+  void start(@Observes Startup startup) {
+    task =
+        scheduler.scheduleWithFixedDelay(
+            this::purge, intervalSeconds, intervalSeconds, TimeUnit.SECONDS);
+  }
+
+  @PreDestroy
+  void stop() {
+    if (task != null) {
+      task.cancel(false);
+    }
+  }
+
+  void purge() {
+    try (var connection = pool.getConnection();
+        var delete =
+            connection.prepareStatement(
+                "DELETE FROM status_events WHERE created_at < now() - make_interval(secs => ?)")) {
+      delete.setDouble(1, retentionHours * 3600);
+      int deleted = delete.executeUpdate();
+      if (deleted > 0) {
+        LOG.fine(() -> "Purged " + deleted + " events older than " + retentionHours + " h");
+      }
+    } catch (SQLException e) {
+      LOG.log(Level.INFO, "Event purge skipped, database unavailable: {0}", e.getMessage());
+    }
+  }
+}

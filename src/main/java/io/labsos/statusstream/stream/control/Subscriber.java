@@ -1,0 +1,266 @@
+package io.labsos.statusstream.stream.control;
+
+import io.labsos.statusstream.access.control.Caller;
+import io.labsos.statusstream.events.control.EventLog;
+import io.labsos.statusstream.events.entity.StatusEvent;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One open stream. Live events are queued and written by a drain task on a managed executor, never
+ * by the thread that delivers them: a client that stops reading blocks only its own drain (the
+ * container's sink write blocks until the socket drains), and once its queue is full it is
+ * disconnected and resumes later with Last-Event-ID.
+ *
+ * <p>A new subscriber first replays the log after its cursor, writing directly; live events that
+ * arrive meanwhile are held and then queued, skipping ids it already sent. Ids only grow: nothing
+ * is sent twice, and nothing is skipped because every id a live event skips over was in the log
+ * when the replay read it.
+ */
+public final class Subscriber {
+
+  private static final Logger LOG = Logger.getLogger(Subscriber.class.getName());
+  private static final int REPLAY_BATCH = 500;
+
+  private final UUID project;
+  private final Caller caller;
+  private final SseEventSink sink;
+  private final Sse sse;
+  private final Executor writer;
+  private final int capacity;
+  private final long writeTimeoutMillis;
+  private final Consumer<Subscriber> onClose;
+
+  private final Queue<OutboundSseEvent> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger queued = new AtomicInteger();
+  private final AtomicBoolean draining = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile boolean closeWhenDrained;
+  private volatile long lastWriteNanos = System.nanoTime();
+
+  // Guarded by this: the last id queued or written, and live events held while replaying.
+  private long cursor;
+  private List<StatusEvent> held = new ArrayList<>();
+  private boolean heldOverflowed;
+
+  Subscriber(
+      UUID project,
+      Caller caller,
+      SseEventSink sink,
+      Sse sse,
+      Executor writer,
+      int capacity,
+      long writeTimeoutMillis,
+      Consumer<Subscriber> onClose) {
+    this.project = project;
+    this.caller = caller;
+    this.sink = sink;
+    this.sse = sse;
+    this.writer = writer;
+    this.capacity = capacity;
+    this.writeTimeoutMillis = writeTimeoutMillis;
+    this.onClose = onClose;
+  }
+
+  public UUID project() {
+    return project;
+  }
+
+  public Caller caller() {
+    return caller;
+  }
+
+  public boolean isClosed() {
+    return closed.get();
+  }
+
+  /** Writes at once, from the request thread, before the subscriber goes live. */
+  public void writeNow(OutboundSseEvent event) {
+    if (closed.get()) {
+      return;
+    }
+    try {
+      sink.send(event).toCompletableFuture().get(writeTimeoutMillis, TimeUnit.MILLISECONDS);
+      lastWriteNanos = System.nanoTime();
+    } catch (Exception e) {
+      close("write failed: " + e.getClass().getSimpleName());
+    }
+  }
+
+  /**
+   * Replays every event after {@code from}, then goes live: held live events are queued in id
+   * order, skipping what the replay sent.
+   */
+  public void replayThenGoLive(long from, EventLog log) throws SQLException {
+    long position = from;
+    while (!closed.get()) {
+      var batch = log.after(project, position, REPLAY_BATCH);
+      for (var event : batch) {
+        writeNow(frame(event));
+        position = event.id();
+      }
+      if (batch.size() == REPLAY_BATCH) {
+        continue;
+      }
+      synchronized (this) {
+        cursor = Math.max(cursor, position);
+        if (!heldOverflowed) {
+          var live = held;
+          held = null;
+          live.forEach(this::queueIfNew);
+          return;
+        }
+        // Too much arrived while replaying: what was dropped is in the log, read it from there.
+        held.clear();
+        heldOverflowed = false;
+      }
+    }
+  }
+
+  /** A live event of this project, in id order (from the listener's thread: must not block). */
+  public synchronized void deliver(StatusEvent event) {
+    if (held != null) {
+      if (held.size() < capacity) {
+        held.add(event);
+      } else {
+        heldOverflowed = true;
+      }
+      return;
+    }
+    queueIfNew(event);
+  }
+
+  private void queueIfNew(StatusEvent event) {
+    if (event.id() <= cursor) {
+      return;
+    }
+    cursor = event.id();
+    queue(frame(event));
+  }
+
+  /**
+   * Called every heartbeat interval: a keep-alive comment when nothing else was written lately; the
+   * end of the stream once the token has expired.
+   */
+  void tick(Instant now, long heartbeatNanos) {
+    if (closed.get()) {
+      return;
+    }
+    synchronized (this) {
+      if (held != null) {
+        return; // still replaying: its writes keep the connection busy
+      }
+    }
+    if (!now.isBefore(caller.expiresAt())) {
+      closeWhenDrained = true;
+      queue(sse.newEventBuilder().comment("token expired").build());
+      return;
+    }
+    if (System.nanoTime() - lastWriteNanos >= heartbeatNanos * 9 / 10) {
+      queue(sse.newEventBuilder().comment("keepalive").build());
+    }
+  }
+
+  private OutboundSseEvent frame(StatusEvent event) {
+    return sse.newEventBuilder().id(Long.toString(event.id())).data(event.json()).build();
+  }
+
+  private void queue(OutboundSseEvent event) {
+    if (closed.get()) {
+      return;
+    }
+    if (queued.incrementAndGet() > capacity) {
+      close("slow consumer: more than " + capacity + " events waiting");
+      return;
+    }
+    queue.add(event);
+    scheduleDrain();
+  }
+
+  private void scheduleDrain() {
+    if (draining.compareAndSet(false, true)) {
+      try {
+        writer.execute(this::drain);
+      } catch (RejectedExecutionException e) {
+        draining.set(false);
+        close("server stopping");
+      }
+    }
+  }
+
+  private void drain() {
+    try {
+      OutboundSseEvent event;
+      while (!closed.get() && (event = queue.poll()) != null) {
+        queued.decrementAndGet();
+        sink.send(event).toCompletableFuture().get(writeTimeoutMillis, TimeUnit.MILLISECONDS);
+        lastWriteNanos = System.nanoTime();
+      }
+      if (closeWhenDrained && queue.isEmpty()) {
+        close("token expired");
+      }
+    } catch (Exception e) {
+      close("write failed: " + e.getClass().getSimpleName());
+    } finally {
+      draining.set(false);
+    }
+    if (!closed.get() && !queue.isEmpty()) {
+      scheduleDrain();
+    }
+  }
+
+  /** Ends the stream; the sink is closed on the writer, never on the caller's thread. */
+  public void close(String reason) {
+    if (markClosed(reason)) {
+      try {
+        writer.execute(this::closeSink);
+      } catch (RejectedExecutionException e) {
+        closeSink();
+      }
+    }
+  }
+
+  /**
+   * Ends the stream on this thread: for server shutdown, where a task handed to the executor might
+   * never run and leave the response open.
+   */
+  void closeNow(String reason) {
+    if (markClosed(reason)) {
+      closeSink();
+    }
+  }
+
+  private boolean markClosed(String reason) {
+    if (!closed.compareAndSet(false, true)) {
+      return false;
+    }
+    LOG.log(Level.FINE, "Stream of project {0} closed: {1}", new Object[] {project, reason});
+    queue.clear();
+    onClose.accept(this);
+    return true;
+  }
+
+  private void closeSink() {
+    try {
+      sink.close();
+    } catch (Exception ignored) {
+      // The client is gone already.
+    }
+  }
+}

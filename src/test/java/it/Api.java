@@ -1,0 +1,36 @@
+package it;
+
+import java.net.URI;
+import java.net.URL;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+
+/** The service's URLs. */
+public final class Api {
+
+  private Api() {}
+
+  public static URI status(URL base, Object project, String query) {
+    return URI.create(base.toString())
+        .resolve("/api/projects/" + project + "/status" + (query == null ? "" : "?" + query));
+  }
+
+  public static URI events(URL base, Object project, String query) {
+    return URI.create(base.toString())
+        .resolve("/api/projects/" + project + "/events" + (query == null ? "" : "?" + query));
+  }
+
+  /** Opens the project's stream for the user, with the token in the Authorization header. */
+  public static SseClient stream(URL base, UUID project, String user, String... headers) {
+    var all = new String[headers.length + 2];
+    all[0] = "Authorization";
+    all[1] = "Bearer " + Tokens.forUser(user);
+    System.arraycopy(headers, 0, all, 2, headers.length);
+    return SseClient.open(status(base, project, null), all).awaitConnected();
+  }
+
+  public static String query(String name, String value) {
+    return name + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,94 @@
+package it;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyFactory;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import org.jose4j.jws.AlgorithmIdentifiers;
+import org.jose4j.jws.JsonWebSignature;
+import org.jose4j.jwt.JwtClaims;
+import org.jose4j.jwt.NumericDate;
+import org.jose4j.lang.JoseException;
+
+/** Tokens as the platform's identity provider issues them, signed with the test key. */
+public final class Tokens {
+
+  public static final String ISSUER = "https://issuer.test";
+  private static final PrivateKey KEY = loadKey();
+
+  private Tokens() {}
+
+  /** A valid token for the user, for an hour. */
+  public static String forUser(String subject) {
+    return sign(claims(subject, ISSUER, Instant.now().plus(Duration.ofHours(1))), KEY);
+  }
+
+  public static String expiringIn(String subject, Duration lifetime) {
+    return sign(claims(subject, ISSUER, Instant.now().plus(lifetime)), KEY);
+  }
+
+  public static JwtClaims claims(String subject, String issuer, Instant expiresAt) {
+    var claims = new JwtClaims();
+    if (subject != null) {
+      claims.setSubject(subject);
+    }
+    claims.setIssuer(issuer);
+    claims.setIssuedAtToNow();
+    claims.setExpirationTime(NumericDate.fromMilliseconds(expiresAt.toEpochMilli()));
+    return claims;
+  }
+
+  public static String sign(JwtClaims claims, PrivateKey key) {
+    var jws = new JsonWebSignature();
+    jws.setPayload(claims.toJson());
+    jws.setKey(key);
+    jws.setAlgorithmHeaderValue(AlgorithmIdentifiers.RSA_USING_SHA256);
+    try {
+      return jws.getCompactSerialization();
+    } catch (JoseException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static String signWithTestKey(JwtClaims claims) {
+    return sign(claims, KEY);
+  }
+
+  /** A key the server does not trust. */
+  public static PrivateKey foreignKey() {
+    try {
+      var generator = KeyPairGenerator.getInstance("RSA");
+      generator.initialize(2048);
+      return generator.generateKeyPair().getPrivate();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static String base64Url(String json) {
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static PrivateKey loadKey() {
+    try (InputStream in = Tokens.class.getResourceAsStream("/jwt/private.pem")) {
+      var pem = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+      var der =
+          Base64.getMimeDecoder()
+              .decode(pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", ""));
+      return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

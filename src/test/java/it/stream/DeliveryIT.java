@@ -1,0 +1,299 @@
+package it.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import it.Api;
+import it.Db;
+import it.Http;
+import it.ServiceTest;
+import it.SseClient;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Exactly once, in order, to exactly the right streams: under concurrency, rollbacks, faults. */
+class DeliveryIT extends ServiceTest {
+
+  private final ExecutorService writers = Executors.newFixedThreadPool(4);
+
+  @AfterEach
+  void stopWriters() {
+    writers.shutdownNow();
+  }
+
+  private static UUID source(UUID project) {
+    var id = UUID.randomUUID();
+    Db.exec(
+        "INSERT INTO ingestion_sources (id, project_id, source_name, status) VALUES (?, ?, 's', 'new')",
+        id,
+        project);
+    return id;
+  }
+
+  private static List<Long> ids(SseClient client) {
+    return client.projectEvents().stream().map(e -> Long.parseLong(e.id())).toList();
+  }
+
+  private static long backendPid(Connection c) throws Exception {
+    try (var s = c.createStatement();
+        var rows = s.executeQuery("SELECT pg_backend_pid()")) {
+      rows.next();
+      return rows.getLong(1);
+    }
+  }
+
+  /** The listener's backend, or 0 while it is not connected. */
+  private static int listenerPid() {
+    return Db.value(
+        Integer.class,
+        "SELECT coalesce(max(pid), 0) FROM pg_stat_activity"
+            + " WHERE application_name = 'status-stream-listener'");
+  }
+
+  private static List<Long> range(long from, long to) {
+    return LongStream.rangeClosed(from, to).boxed().toList();
+  }
+
+  private static void update(Connection c, UUID source, String status) throws Exception {
+    try (var s = c.prepareStatement("UPDATE ingestion_sources SET status = ? WHERE id = ?")) {
+      s.setString(1, status);
+      s.setObject(2, source);
+      s.executeUpdate();
+    }
+  }
+
+  @Test
+  void aWriterThatCommitsLaterThanAnotherStillGetsDeliveredInOrder() throws Exception {
+    var project = Db.project("alice");
+    var first = source(project);
+    var second = source(project);
+    try (var client = Api.stream(base, project, "alice");
+        var c1 = Db.connect();
+        var c2 = Db.connect()) {
+      c1.setAutoCommit(false);
+      c2.setAutoCommit(false);
+      long secondPid = backendPid(c2);
+      update(c1, first, "written first, committed last");
+      // The second writer of the project waits for the first: ids follow commit order.
+      var blocked =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  update(c2, second, "written second");
+                  c2.commit();
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              },
+              writers);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  "Lock"
+                      .equals(
+                          Db.value(
+                              String.class,
+                              "SELECT wait_event_type FROM pg_stat_activity WHERE pid = ?",
+                              (int) secondPid)));
+      assertThat(blocked).isNotDone();
+      c1.commit();
+      blocked.get(10, TimeUnit.SECONDS);
+
+      client.awaitProjectEvents(2);
+      assertThat(ids(client)).containsExactly(1L, 2L);
+      assertThat(
+              client.projectEvents().stream()
+                  .map(e -> Http.json(e.data()).getString("status"))
+                  .toList())
+          .containsExactly("written first, committed last", "written second");
+    }
+  }
+
+  @Test
+  void writersOfDifferentProjectsCommittingInReverseOrderReachBothStreams() throws Exception {
+    var a = Db.project("alice");
+    var b = Db.project("alice");
+    var sourceA = source(a);
+    var sourceB = source(b);
+    try (var streamA = Api.stream(base, a, "alice");
+        var streamB = Api.stream(base, b, "alice");
+        var c1 = Db.connect();
+        var c2 = Db.connect()) {
+      c1.setAutoCommit(false);
+      c2.setAutoCommit(false);
+      update(c1, sourceA, "a");
+      update(c2, sourceB, "b");
+      c2.commit();
+      streamB.awaitProjectEvents(1);
+      c1.commit();
+      streamA.awaitProjectEvents(1);
+      assertThat(Http.json(streamA.projectEvents().get(0).data()).getString("status"))
+          .isEqualTo("a");
+      assertThat(Http.json(streamB.projectEvents().get(0).data()).getString("status"))
+          .isEqualTo("b");
+    }
+  }
+
+  @Test
+  void concurrentWritersOfOneProjectAreDeliveredExactlyOnceInOrder() throws Exception {
+    var project = Db.project("alice");
+    var sources = List.of(source(project), source(project), source(project), source(project));
+    int perWriter = 40;
+    try (var client = Api.stream(base, project, "alice")) {
+      var done = new ArrayList<CompletableFuture<Void>>();
+      for (var source : sources) {
+        done.add(
+            CompletableFuture.runAsync(
+                () -> {
+                  try (var c = Db.connect()) {
+                    c.setAutoCommit(false);
+                    for (int i = 0; i < perWriter; i++) {
+                      update(c, source, "n" + i);
+                      if (ThreadLocalRandom.current().nextInt(4) == 0) {
+                        Thread.sleep(ThreadLocalRandom.current().nextInt(5));
+                      }
+                      c.commit();
+                    }
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                },
+                writers));
+      }
+      CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+      client.awaitProjectEvents(4 * perWriter);
+      assertThat(ids(client)).isEqualTo(range(1, 4 * perWriter));
+    }
+  }
+
+  @Test
+  void rolledBackWritesProduceNoEventAndNoGap() throws Exception {
+    var project = Db.project("alice");
+    var source = source(project);
+    try (var client = Api.stream(base, project, "alice");
+        var c = Db.connect()) {
+      c.setAutoCommit(false);
+      update(c, source, "never happened");
+      c.rollback();
+      c.setAutoCommit(true);
+      update(c, source, "happened");
+      client.awaitProjectEvents(1);
+      assertThat(ids(client)).containsExactly(1L);
+      assertThat(Http.json(client.projectEvents().get(0).data()).getString("status"))
+          .isEqualTo("happened");
+    }
+  }
+
+  @Test
+  void aProgressMessageLargerThanNotifyAllowsStreamsWhole() {
+    var project = Db.project("alice");
+    var job = UUID.randomUUID();
+    Db.exec("INSERT INTO jobs (id, project_id) VALUES (?, ?)", job, project);
+    var message = "x".repeat(20_000) + " \"quoted\"\nsecond line";
+    try (var client = Api.stream(base, project, "alice")) {
+      Db.exec(
+          "UPDATE jobs SET progress_message = ?, progress_updated_at = now() WHERE id = ?",
+          message,
+          job);
+      var event = client.awaitProjectEvents(1).projectEvents().get(0);
+      assertThat(event.fieldNames()).containsExactly("id", "data");
+      assertThat(Http.json(event.data()).getJsonObject("progress").getString("message"))
+          .isEqualTo(message);
+    }
+  }
+
+  @Test
+  void eachProjectsEventsReachOnlyThatProjectsStreams() {
+    int projects = 5;
+    int clientsPerProject = 3;
+    int writesPerProject = 4;
+    var ids = new ArrayList<UUID>();
+    var sources = new ArrayList<UUID>();
+    var clients = new ArrayList<List<SseClient>>();
+    try {
+      for (int p = 0; p < projects; p++) {
+        var project = Db.project("alice", "bob", "carol");
+        ids.add(project);
+        sources.add(source(project));
+        var streams = new ArrayList<SseClient>();
+        for (var user : List.of("alice", "bob", "carol").subList(0, clientsPerProject)) {
+          streams.add(Api.stream(base, project, user));
+        }
+        clients.add(streams);
+      }
+      for (int i = 0; i < writesPerProject; i++) {
+        for (int p = 0; p < projects; p++) {
+          Db.exec(
+              "UPDATE ingestion_sources SET status = ? WHERE id = ?",
+              ids.get(p) + "/" + i,
+              sources.get(p));
+        }
+      }
+      for (int p = 0; p < projects; p++) {
+        for (var client : clients.get(p)) {
+          client.awaitProjectEvents(writesPerProject);
+          var project = ids.get(p).toString();
+          assertThat(client.projectEvents())
+              .hasSize(writesPerProject)
+              .allSatisfy(
+                  e ->
+                      assertThat(Http.json(e.data()).getString("status"))
+                          .startsWith(project + "/"));
+          assertThat(ids(client)).isEqualTo(range(1, writesPerProject));
+        }
+      }
+    } finally {
+      clients.stream().flatMap(List::stream).forEach(SseClient::close);
+    }
+  }
+
+  @Test
+  void killingTheListenersConnectionDuringABurstLosesNothing() throws Exception {
+    var project = Db.project("alice", "bob");
+    var source = source(project);
+    int writes = 300;
+    try (var alice = Api.stream(base, project, "alice");
+        var bob = Api.stream(base, project, "bob")) {
+      var burst =
+          CompletableFuture.runAsync(
+              () -> {
+                try (var c = Db.connect()) {
+                  c.setAutoCommit(true);
+                  for (int i = 0; i < writes; i++) {
+                    update(c, source, "n" + i);
+                    Thread.sleep(2);
+                  }
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              },
+              writers);
+      int killed = 0;
+      for (int kill = 0; kill < 3; kill++) {
+        int previous = killed;
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> listenerPid() != 0 && listenerPid() != previous);
+        killed = listenerPid();
+        Db.value(Boolean.class, "SELECT pg_terminate_backend(?)", killed);
+      }
+      burst.get(60, TimeUnit.SECONDS);
+      for (var client : List.of(alice, bob)) {
+        client.awaitProjectEvents(writes);
+        assertThat(ids(client)).isEqualTo(range(1, writes));
+      }
+    }
+  }
+}
