@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyFactory;
+import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
@@ -15,6 +16,7 @@ import org.jose4j.jws.AlgorithmIdentifiers;
 import org.jose4j.jws.JsonWebSignature;
 import org.jose4j.jwt.JwtClaims;
 import org.jose4j.jwt.NumericDate;
+import org.jose4j.keys.HmacKey;
 import org.jose4j.lang.JoseException;
 
 /** Tokens as the platform's identity provider issues them, signed with the test key. */
@@ -46,9 +48,17 @@ public final class Tokens {
   }
 
   public static String sign(JwtClaims claims, PrivateKey key) {
+    return sign(claims, key, null);
+  }
+
+  /** Signs with the key, naming it by {@code kid} when one is given. */
+  public static String sign(JwtClaims claims, PrivateKey key, String keyId) {
     var jws = new JsonWebSignature();
     jws.setPayload(claims.toJson());
     jws.setKey(key);
+    if (keyId != null) {
+      jws.setKeyIdHeaderValue(keyId);
+    }
     jws.setAlgorithmHeaderValue(AlgorithmIdentifiers.RSA_USING_SHA256);
     try {
       return jws.getCompactSerialization();
@@ -63,11 +73,31 @@ public final class Tokens {
 
   /** A key the server does not trust. */
   public static PrivateKey foreignKey() {
+    return newKeyPair().getPrivate();
+  }
+
+  public static KeyPair newKeyPair() {
     try {
       var generator = KeyPairGenerator.getInstance("RSA");
       generator.initialize(2048);
-      return generator.generateKeyPair().getPrivate();
+      return generator.generateKeyPair();
     } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The HMAC confusion attack: HS256 keyed with the server's public key. */
+  public static String hmacWithPublicKey(JwtClaims claims) {
+    try (InputStream in = Tokens.class.getResourceAsStream("/jwt/public.pem")) {
+      var jws = new JsonWebSignature();
+      jws.setPayload(claims.toJson());
+      jws.setAlgorithmHeaderValue(AlgorithmIdentifiers.HMAC_SHA256);
+      jws.setKey(new HmacKey(in.readAllBytes()));
+      jws.setDoKeyValidation(false);
+      return jws.getCompactSerialization();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (JoseException e) {
       throw new IllegalStateException(e);
     }
   }

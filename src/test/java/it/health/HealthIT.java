@@ -3,12 +3,15 @@ package it.health;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import it.Api;
 import it.Deployments;
 import it.Http;
 import it.LocalPostgres;
+import it.Tokens;
 import java.net.URI;
 import java.net.URL;
 import java.time.Duration;
+import java.util.UUID;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.container.test.api.RunAsClient;
 import org.jboss.arquillian.junit5.ArquillianExtension;
@@ -66,6 +69,15 @@ class HealthIT {
       assertThat(down.body()).contains("unreachable");
       // Losing the database is not a reason to restart the process.
       assertThat(Http.get(health("live")).statusCode()).isEqualTo(200);
+      // New streams are turned away with a hint when to come back.
+      var stream =
+          Http.get(
+              Api.status(base, UUID.randomUUID(), null),
+              "Authorization",
+              "Bearer " + Tokens.forUser("alice"));
+      assertThat(stream.statusCode()).isEqualTo(503);
+      assertThat(stream.headers().firstValue("Retry-After")).isPresent();
+      assertThat(Http.json(stream.body()).getString("error")).isEqualTo("unavailable");
     } finally {
       LocalPostgres.start();
     }

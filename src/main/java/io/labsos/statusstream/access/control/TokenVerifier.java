@@ -76,7 +76,10 @@ public class TokenVerifier {
   @ConfigProperty(name = "mp.jwt.verify.clock.skew", defaultValue = "30")
   int clockSkewSeconds;
 
-  private volatile JwtConsumer consumer;
+  /** The consumer for the key material as last read, and that material's file stamp. */
+  private record Verifier(JwtConsumer consumer, String keyFileStamp) {}
+
+  private volatile Verifier current;
 
   public Caller verify(String token) {
     if (token == null || token.isBlank()) {
@@ -95,17 +98,39 @@ public class TokenVerifier {
     }
   }
 
+  /**
+   * The consumer, rebuilt when the key file changed: keys rotate without a restart (a JWKS URL is
+   * refetched by jose4j when a token names a key id it has not seen).
+   */
   private JwtConsumer consumer() {
-    var current = consumer;
-    if (current == null) {
+    var stamp = keyFileStamp();
+    var verifier = current;
+    if (verifier == null || !verifier.keyFileStamp().equals(stamp)) {
       synchronized (this) {
-        if (consumer == null) {
-          consumer = build();
+        verifier = current;
+        if (verifier == null || !verifier.keyFileStamp().equals(stamp)) {
+          verifier = new Verifier(build(), stamp);
+          current = verifier;
         }
-        current = consumer;
       }
     }
-    return current;
+    return verifier.consumer();
+  }
+
+  private Optional<Path> keyFile() {
+    return keyLocation.filter(l -> !isUrl(l)).map(l -> Path.of(l.replaceFirst("^file:", "")));
+  }
+
+  private String keyFileStamp() {
+    var file = keyFile();
+    if (file.isEmpty()) {
+      return "";
+    }
+    try {
+      return Files.getLastModifiedTime(file.get()).toInstant() + "/" + Files.size(file.get());
+    } catch (IOException e) {
+      return "unreadable";
+    }
   }
 
   private JwtConsumer build() {
@@ -127,9 +152,10 @@ public class TokenVerifier {
         builder.setVerificationKeyResolver(
             new HttpsJwksVerificationKeyResolver(new HttpsJwks(keyLocation.get())));
       } else {
+        var file = keyFile();
         var text =
-            keyLocation.isPresent()
-                ? Files.readString(Path.of(keyLocation.get().replaceFirst("^file:", "")))
+            file.isPresent()
+                ? Files.readString(file.get())
                 : inlineKey.orElseThrow(
                     () ->
                         ApiError.unavailable(
