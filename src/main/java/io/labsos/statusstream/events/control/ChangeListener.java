@@ -27,6 +27,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.metrics.Counter;
+import org.eclipse.microprofile.metrics.MetricRegistry;
 import org.postgresql.PGConnection;
 
 /**
@@ -48,6 +50,7 @@ public class ChangeListener {
   @Inject Database database;
   @Inject EventLog log;
   @Inject Event<StatusEvent> events;
+  @Inject MetricRegistry metrics;
 
   @Resource(lookup = "concurrent/listener")
   ManagedExecutorService executor;
@@ -68,8 +71,10 @@ public class ChangeListener {
   private volatile Instant lastProgress = Instant.now();
   private volatile String lastFailure = "not connected yet";
   private Future<?> task;
+  private Counter reconnects;
 
   void start(@Observes Startup startup) {
+    reconnects = metrics.counter("status_stream_listener_reconnects");
     Runnable loop = this::run;
     task =
         executor.submit(
@@ -125,6 +130,7 @@ public class ChangeListener {
             catchUp(c);
             connected = true;
             if (failures > 0) {
+              reconnects.inc();
               LOG.info("Listener reconnected and caught up after " + failures + " failed attempts");
             }
             failures = 0;

@@ -3,6 +3,7 @@ package io.labsos.statusstream.stream.control;
 import io.labsos.statusstream.ApiError;
 import io.labsos.statusstream.access.control.Caller;
 import io.labsos.statusstream.events.entity.StatusEvent;
+import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
@@ -36,6 +37,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class ProjectChannels {
 
   @Resource ManagedExecutorService writer;
+  @Inject StreamMetrics metrics;
   @Resource ManagedScheduledExecutorService scheduler;
 
   @Inject
@@ -59,6 +61,11 @@ public class ProjectChannels {
   private final Map<UUID, Set<Subscriber>> byProject = new ConcurrentHashMap<>();
   private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
   private ScheduledFuture<?> heartbeat;
+
+  @PostConstruct
+  void registerGauges() {
+    metrics.gauges(this);
+  }
 
   void start(@Observes Startup startup) {
     heartbeat =
@@ -109,6 +116,7 @@ public class ProjectChannels {
         writer,
         bufferEvents,
         TimeUnit.SECONDS.toMillis(writeTimeoutSeconds),
+        metrics,
         this::closed);
   }
 
@@ -149,6 +157,7 @@ public class ProjectChannels {
     var now = Instant.now();
     long heartbeatNanos = TimeUnit.SECONDS.toNanos(heartbeatSeconds);
     for (var subscribers : byProject.values()) {
+      metrics.projectSubscribers(subscribers.size());
       for (var subscriber : subscribers) {
         subscriber.tick(now, heartbeatNanos);
       }
@@ -158,5 +167,10 @@ public class ProjectChannels {
   /** Open streams on this instance. */
   public int openStreams() {
     return byProject.values().stream().mapToInt(Set::size).sum();
+  }
+
+  /** Projects with at least one open stream on this instance. */
+  public int activeProjects() {
+    return byProject.size();
   }
 }

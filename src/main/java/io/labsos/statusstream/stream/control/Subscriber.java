@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -46,8 +47,12 @@ public final class Subscriber {
   private final int capacity;
   private final long writeTimeoutMillis;
   private final Consumer<Subscriber> onClose;
+  private final StreamMetrics metrics;
 
-  private final Queue<OutboundSseEvent> queue = new ConcurrentLinkedQueue<>();
+  /** A write waiting in the queue; {@code createdAt} is null for comments. */
+  private record Frame(OutboundSseEvent event, Instant createdAt) {}
+
+  private final Queue<Frame> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicBoolean draining = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -67,6 +72,7 @@ public final class Subscriber {
       Executor writer,
       int capacity,
       long writeTimeoutMillis,
+      StreamMetrics metrics,
       Consumer<Subscriber> onClose) {
     this.project = project;
     this.caller = caller;
@@ -75,6 +81,7 @@ public final class Subscriber {
     this.writer = writer;
     this.capacity = capacity;
     this.writeTimeoutMillis = writeTimeoutMillis;
+    this.metrics = metrics;
     this.onClose = onClose;
   }
 
@@ -113,6 +120,7 @@ public final class Subscriber {
       var batch = log.after(project, position, REPLAY_BATCH);
       for (var event : batch) {
         writeNow(frame(event));
+        metrics.replayed();
         position = event.id();
       }
       if (batch.size() == REPLAY_BATCH) {
@@ -151,7 +159,7 @@ public final class Subscriber {
       return;
     }
     cursor = event.id();
-    queue(frame(event));
+    queue(new Frame(frame(event), event.createdAt()));
   }
 
   /**
@@ -169,11 +177,11 @@ public final class Subscriber {
     }
     if (!now.isBefore(caller.expiresAt())) {
       closeWhenDrained = true;
-      queue(sse.newEventBuilder().comment("token expired").build());
+      queue(new Frame(sse.newEventBuilder().comment("token expired").build(), null));
       return;
     }
     if (System.nanoTime() - lastWriteNanos >= heartbeatNanos * 9 / 10) {
-      queue(sse.newEventBuilder().comment("keepalive").build());
+      queue(new Frame(sse.newEventBuilder().comment("keepalive").build(), null));
     }
   }
 
@@ -181,15 +189,16 @@ public final class Subscriber {
     return sse.newEventBuilder().id(Long.toString(event.id())).data(event.json()).build();
   }
 
-  private void queue(OutboundSseEvent event) {
+  private void queue(Frame frame) {
     if (closed.get()) {
       return;
     }
     if (queued.incrementAndGet() > capacity) {
+      metrics.slowClientDisconnected();
       close("slow consumer: more than " + capacity + " events waiting");
       return;
     }
-    queue.add(event);
+    queue.add(frame);
     scheduleDrain();
   }
 
@@ -205,17 +214,32 @@ public final class Subscriber {
   }
 
   private void drain() {
+    long writeStarted = System.nanoTime();
     try {
-      OutboundSseEvent event;
-      while (!closed.get() && (event = queue.poll()) != null) {
+      Frame frame;
+      while (!closed.get() && (frame = queue.poll()) != null) {
         queued.decrementAndGet();
-        sink.send(event).toCompletableFuture().get(writeTimeoutMillis, TimeUnit.MILLISECONDS);
+        writeStarted = System.nanoTime();
+        sink.send(frame.event())
+            .toCompletableFuture()
+            .get(writeTimeoutMillis, TimeUnit.MILLISECONDS);
         lastWriteNanos = System.nanoTime();
+        if (frame.createdAt() != null) {
+          metrics.delivered(frame.createdAt());
+        }
       }
       if (closeWhenDrained && queue.isEmpty()) {
         close("token expired");
       }
+    } catch (TimeoutException e) {
+      metrics.slowClientDisconnected();
+      close("write timed out");
     } catch (Exception e) {
+      // A write that failed after blocking for a while hit the container's write timeout: the
+      // client stopped reading. One that failed at once found the client gone.
+      if (System.nanoTime() - writeStarted > TimeUnit.SECONDS.toNanos(1)) {
+        metrics.slowClientDisconnected();
+      }
       close("write failed: " + e.getClass().getSimpleName());
     } finally {
       draining.set(false);

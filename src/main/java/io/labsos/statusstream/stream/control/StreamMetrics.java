@@ -1,0 +1,98 @@
+package io.labsos.statusstream.stream.control;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import org.eclipse.microprofile.metrics.Counter;
+import org.eclipse.microprofile.metrics.Histogram;
+import org.eclipse.microprofile.metrics.Metadata;
+import org.eclipse.microprofile.metrics.MetricRegistry;
+import org.eclipse.microprofile.metrics.MetricUnits;
+import org.eclipse.microprofile.metrics.Timer;
+
+/**
+ * What the streams report at {@code /metrics}. No metric has a per-project or per-user label: their
+ * number is unbounded.
+ */
+@ApplicationScoped
+public class StreamMetrics {
+
+  @Inject MetricRegistry registry;
+
+  private Counter delivered;
+  private Counter replayed;
+  private Counter slowClientDisconnects;
+  private Timer lag;
+  private Histogram subscribersPerProject;
+
+  @PostConstruct
+  void register() {
+    delivered =
+        registry.counter(
+            Metadata.builder()
+                .withName("status_stream_events_delivered")
+                .withDescription("Live events written to clients")
+                .build());
+    replayed =
+        registry.counter(
+            Metadata.builder()
+                .withName("status_stream_events_replayed")
+                .withDescription("Events written to reconnecting clients from the log")
+                .build());
+    slowClientDisconnects =
+        registry.counter(
+            Metadata.builder()
+                .withName("status_stream_slow_client_disconnects")
+                .withDescription("Streams ended because their client did not keep up")
+                .build());
+    lag =
+        registry.timer(
+            Metadata.builder()
+                .withName("status_stream_delivery_lag")
+                .withDescription("From the writer's trigger to the write to the client")
+                .build());
+    subscribersPerProject =
+        registry.histogram(
+            Metadata.builder()
+                .withName("status_stream_project_subscribers")
+                .withDescription("Open streams per project with any, sampled every heartbeat")
+                .withUnit(MetricUnits.NONE)
+                .build());
+  }
+
+  void delivered(Instant createdAt) {
+    delivered.inc();
+    lag.update(Duration.between(createdAt, Instant.now()));
+  }
+
+  void replayed() {
+    replayed.inc();
+  }
+
+  void slowClientDisconnected() {
+    slowClientDisconnects.inc();
+  }
+
+  void projectSubscribers(int count) {
+    subscribersPerProject.update(count);
+  }
+
+  void gauges(ProjectChannels channels) {
+    registry.gauge(
+        Metadata.builder()
+            .withName("status_stream_open_streams")
+            .withDescription("Open streams on this instance")
+            .build(),
+        channels,
+        ProjectChannels::openStreams);
+    registry.gauge(
+        Metadata.builder()
+            .withName("status_stream_active_projects")
+            .withDescription("Projects with at least one open stream on this instance")
+            .build(),
+        channels,
+        ProjectChannels::activeProjects);
+  }
+}

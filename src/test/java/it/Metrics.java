@@ -1,0 +1,22 @@
+package it;
+
+import java.net.URI;
+import java.net.URL;
+import java.util.regex.Pattern;
+
+/** Reads one value from the server's Prometheus text at /metrics. */
+public final class Metrics {
+
+  private Metrics() {}
+
+  public static double value(URL base, String name) {
+    var body = Http.get(URI.create(base.toString()).resolve("/metrics")).body();
+    var line =
+        Pattern.compile("^" + Pattern.quote(name) + "\\{[^}]*\\} (\\S+)$", Pattern.MULTILINE)
+            .matcher(body);
+    if (!line.find()) {
+      throw new AssertionError("no metric " + name + " at /metrics");
+    }
+    return Double.parseDouble(line.group(1));
+  }
+}

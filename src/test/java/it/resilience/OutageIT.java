@@ -1,0 +1,62 @@
+package it.resilience;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import it.Api;
+import it.Db;
+import it.Http;
+import it.LocalPostgres;
+import it.ServiceTest;
+import it.Tokens;
+import java.net.URI;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+
+/** PostgreSQL stopped and started under open streams. */
+class OutageIT extends ServiceTest {
+
+  @Test
+  void openStreamsSurviveADatabaseRestartAndGetWhatIsWrittenAfterItWithinFiveSeconds() {
+    LocalPostgres.assumeControllable();
+    var project = Db.project("alice");
+    var source = UUID.randomUUID();
+    Db.exec("INSERT INTO ingestion_sources (id, project_id) VALUES (?, ?)", source, project);
+    try (var client = Api.stream(base, project, "alice")) {
+      Db.exec("UPDATE ingestion_sources SET status = 'before' WHERE id = ?", source);
+      client.awaitProjectEvents(1);
+
+      LocalPostgres.stop();
+      try {
+        var ready = URI.create(base.toString()).resolve("/health/ready");
+        await().atMost(Duration.ofSeconds(30)).until(() -> Http.get(ready).statusCode() == 503);
+        var refused =
+            Http.get(
+                Api.status(base, project, null),
+                "Authorization",
+                "Bearer " + Tokens.forUser("alice"));
+        assertThat(refused.statusCode()).isEqualTo(503);
+        // The open stream stays open: heartbeats keep coming while the database is away.
+        int keepalives = (int) client.lines().stream().filter(": keepalive"::equals).count();
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () -> client.lines().stream().filter(": keepalive"::equals).count() > keepalives);
+        assertThat(client.ended()).isFalse();
+      } finally {
+        LocalPostgres.start();
+      }
+
+      for (int i = 0; i < 5; i++) {
+        Db.exec("UPDATE ingestion_sources SET status = ? WHERE id = ?", "after " + i, source);
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> client.projectEvents().size() >= 6);
+      assertThat(client.projectEvents().stream().map(e -> Long.parseLong(e.id())).toList())
+          .isEqualTo(LongStream.rangeClosed(1, 6).boxed().toList());
+      assertThat(Http.json(client.projectEvents().get(5).data()).getString("status"))
+          .isEqualTo("after 4");
+    }
+  }
+}
