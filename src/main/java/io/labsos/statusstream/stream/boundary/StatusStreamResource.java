@@ -68,22 +68,21 @@ public class StatusStreamResource {
     response.setHeader("Cache-Control", "no-cache");
     response.setHeader("X-Accel-Buffering", "no");
     try {
+      // Live events are held for this subscriber from here on, so the log reads below miss
+      // nothing; and every event committed after the client sees "connected" reaches it.
+      channels.subscribe(subscriber);
+      var position = log.position(project, lastEventId == null ? 0 : lastEventId);
       // Written at once: flushes the headers, so the client knows the stream is open.
       subscriber.writeNow(
           sse.newEventBuilder().reconnectDelay(retryMillis).data(CONNECTED).build());
-      // From here on live events are held for this subscriber, so the log reads below miss nothing.
-      channels.subscribe(subscriber);
       long from;
       if (lastEventId == null) {
-        from = log.position(project, 0).head();
+        from = position.head();
+      } else if (position.resyncRequired()) {
+        subscriber.writeNow(sse.newEventBuilder().data(RESYNC_REQUIRED).build());
+        from = position.head();
       } else {
-        var position = log.position(project, lastEventId);
-        if (position.resyncRequired()) {
-          subscriber.writeNow(sse.newEventBuilder().data(RESYNC_REQUIRED).build());
-          from = position.head();
-        } else {
-          from = lastEventId;
-        }
+        from = lastEventId;
       }
       subscriber.replayThenGoLive(from, log);
     } catch (SQLException | RuntimeException e) {
