@@ -1,17 +1,14 @@
 package it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -67,26 +64,7 @@ class RunnableJarIT {
               + "', 'papers', 'new')");
     }
 
-    Process server = null;
-    try {
-      var command =
-          new ProcessBuilder(java.toString(), "-jar", System.getProperty("it.jar"))
-              .directory(work.toFile())
-              .redirectErrorStream(true)
-              .redirectOutput(work.resolve("server.out").toFile());
-      var env = command.environment();
-      env.put("DB_NAME", database);
-      env.put("HTTP_PORT", String.valueOf(PORT));
-      env.put("HTTPS_PORT", String.valueOf(PORT + 363));
-      env.put("WLP_JAR_EXTRACT_DIR", work.resolve("wlp").toString());
-      server = command.start();
-
-      var ready = URI.create("http://localhost:" + PORT + "/health/ready");
-      var process = server;
-      await()
-          .atMost(Duration.ofSeconds(120))
-          .pollInterval(Duration.ofMillis(500))
-          .until(() -> !process.isAlive() || isUp(ready));
+    try (var server = new JarServer(java, work, PORT, Map.of("DB_NAME", database)).start()) {
       assertThat(server.isAlive()).as("server process running").isTrue();
 
       try (var c = Db.connect(database);
@@ -105,33 +83,7 @@ class RunnableJarIT {
         assertThat(events.getString(1)).isEqualTo("done");
       }
     } finally {
-      stop(server);
       Db.exec("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-    }
-  }
-
-  private static boolean isUp(URI ready) {
-    try {
-      return Http.get(ready).statusCode() == 200;
-    } catch (RuntimeException e) {
-      return false;
-    }
-  }
-
-  private static void stop(Process server) throws InterruptedException {
-    if (server == null) {
-      return;
-    }
-    // The launcher runs the server in a second JVM (the jar carries jvm.options): stop both.
-    var children = server.descendants().toList();
-    server.destroy();
-    children.forEach(ProcessHandle::destroy);
-    if (!server.waitFor(30, TimeUnit.SECONDS)) {
-      server.destroyForcibly();
-    }
-    for (var child : children) {
-      child.onExit().completeOnTimeout(null, 30, TimeUnit.SECONDS).join();
-      child.destroyForcibly();
     }
   }
 }

@@ -192,4 +192,15 @@ class AccessIT extends ServiceTest {
     assertThat(strangerPreflight.headers().map().keySet())
         .noneMatch(name -> name.toLowerCase().startsWith("access-control-"));
   }
+
+  @Test
+  void theDemoEndpointsDoNotExistOutsideDemoMode() {
+    var demo = Http.get(URI.create(base.toString()).resolve("/api/demo"));
+    assertError(demo, 404, "not_found");
+    var job =
+        Http.send(
+            HttpRequest.newBuilder(URI.create(base.toString()).resolve("/api/demo/jobs"))
+                .POST(HttpRequest.BodyPublishers.noBody()));
+    assertError(job, 404, "not_found");
+  }
 }

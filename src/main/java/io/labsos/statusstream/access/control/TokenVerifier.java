@@ -1,6 +1,7 @@
 package io.labsos.statusstream.access.control;
 
 import io.labsos.statusstream.ApiError;
+import io.labsos.statusstream.demo.control.DemoMode;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -76,6 +77,8 @@ public class TokenVerifier {
   @ConfigProperty(name = "mp.jwt.verify.clock.skew", defaultValue = "30")
   int clockSkewSeconds;
 
+  @Inject DemoMode demo;
+
   /** The consumer for the key material as last read, and that material's file stamp. */
   private record Verifier(JwtConsumer consumer, String keyFileStamp) {}
 
@@ -141,6 +144,14 @@ public class TokenVerifier {
             .setAllowedClockSkewInSeconds(clockSkewSeconds)
             .setJwsAlgorithmConstraints(
                 new AlgorithmConstraints(ConstraintType.PERMIT, ALGORITHMS));
+    boolean demoKey = demo.enabled() && keyLocation.isEmpty() && inlineKey.isEmpty();
+    if (demoKey) {
+      return builder
+          .setExpectedIssuer(DemoMode.ISSUER)
+          .setSkipDefaultAudienceValidation()
+          .setVerificationKey(demo.publicKey())
+          .build();
+    }
     issuer.ifPresent(builder::setExpectedIssuer);
     if (audiences.isPresent() && !audiences.get().isEmpty()) {
       builder.setExpectedAudience(audiences.get().toArray(String[]::new));

@@ -1,0 +1,173 @@
+// status-stream browser client: a plain ES module, no build step.
+//
+//   import { connect } from "/js/status-stream.js";
+//   const stream = connect({
+//     projectId,
+//     getToken: async () => (await auth.session()).accessToken, // called before every (re)connect
+//     onEvent: (event) => { ... },        // each project event, parsed, exactly once, in order
+//     onState: (state) => { ... },        // connecting | open | reconnecting | polling | closed
+//     onResync: () => refetchEverything(),// the stream cannot replay what was missed
+//   });
+//   stream.close();
+//
+// It reconnects with exponential backoff and jitter (1 s doubling to 30 s), resumes from the last
+// event id, fetches a fresh token before every reconnect, falls back to the polling endpoint after
+// repeated stream failures and goes back to streaming when it can.
+
+const MIN_DELAY_MS = 1000;
+const MAX_DELAY_MS = 30000;
+const FAILURES_BEFORE_POLLING = 3;
+const POLL_INTERVAL_MS = 3000;
+const STREAM_RETRY_WHILE_POLLING_MS = 30000;
+
+export function connect({
+  projectId,
+  getToken,
+  onEvent = () => {},
+  onState = () => {},
+  onResync = () => {},
+  baseUrl = "",
+}) {
+  let lastEventId = null;
+  let failures = 0;
+  let source = null;
+  let timer = null;
+  let closed = false;
+  let state = null;
+
+  const setState = (next) => {
+    if (next !== state) {
+      state = next;
+      onState(next);
+    }
+  };
+
+  // Every project event passes here: ids only grow, so nothing is handed over twice.
+  const deliver = (id, data) => {
+    if (id !== null && lastEventId !== null && BigInt(id) <= BigInt(lastEventId)) {
+      return;
+    }
+    if (id !== null) {
+      lastEventId = id;
+    }
+    if (data && data.type === "resync_required") {
+      onResync();
+      return;
+    }
+    if (data && data.type === "connected") {
+      return;
+    }
+    try {
+      onEvent(data);
+    } catch (error) {
+      console.error("status-stream: onEvent failed", error);
+    }
+  };
+
+  const backoff = () =>
+    Math.min(MAX_DELAY_MS, MIN_DELAY_MS * 2 ** Math.max(0, failures - 1)) * (0.5 + Math.random() / 2);
+
+  const schedule = (fn, delay) => {
+    clearTimeout(timer);
+    timer = setTimeout(fn, delay);
+  };
+
+  async function openStream() {
+    if (closed) return;
+    setState(failures === 0 && lastEventId === null ? "connecting" : "reconnecting");
+    let token;
+    try {
+      token = await getToken();
+    } catch (error) {
+      return streamFailed();
+    }
+    const url = new URL(`${baseUrl}/api/projects/${encodeURIComponent(projectId)}/status`, location.href);
+    url.searchParams.set("access_token", token);
+    if (lastEventId !== null) url.searchParams.set("lastEventId", lastEventId);
+    const es = new EventSource(url);
+    source = es;
+    let opened = false;
+    es.onopen = () => {
+      opened = true;
+      failures = 0;
+      setState("open");
+    };
+    es.onmessage = (message) => {
+      let data;
+      try {
+        data = JSON.parse(message.data);
+      } catch (error) {
+        return; // unparsable: ignored, the stream goes on
+      }
+      deliver(message.lastEventId || null, data);
+    };
+    es.onerror = () => {
+      // EventSource would retry by itself with the same token and URL; we reconnect ourselves
+      // so that a fresh token and our last event id are used.
+      es.close();
+      if (source === es) source = null;
+      if (!opened) return streamFailed();
+      failures = 1;
+      setState("reconnecting");
+      schedule(openStream, backoff());
+    };
+  }
+
+  function streamFailed() {
+    if (closed) return;
+    failures += 1;
+    if (failures >= FAILURES_BEFORE_POLLING) {
+      startPolling();
+    } else {
+      setState("reconnecting");
+      schedule(openStream, backoff());
+    }
+  }
+
+  let pollingSince = 0;
+  function startPolling() {
+    if (state !== "polling") pollingSince = Date.now();
+    setState("polling");
+    schedule(poll, 0);
+  }
+
+  async function poll() {
+    if (closed) return;
+    try {
+      const token = await getToken();
+      const url = new URL(`${baseUrl}/api/projects/${encodeURIComponent(projectId)}/events`, location.href);
+      if (lastEventId !== null) url.searchParams.set("after", lastEventId);
+      url.searchParams.set("limit", "1000");
+      const response = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
+      if (response.ok) {
+        const body = await response.json();
+        if (body.resyncRequired) onResync();
+        for (const event of body.events) deliver(event.id, event.data);
+        if (lastEventId === null) lastEventId = body.lastEventId;
+      }
+    } catch (error) {
+      // still unreachable: keep polling
+    }
+    if (Date.now() - pollingSince >= STREAM_RETRY_WHILE_POLLING_MS) {
+      // Try streaming again; if it fails, we come back here.
+      failures = FAILURES_BEFORE_POLLING - 1;
+      pollingSince = Date.now();
+      return openStream();
+    }
+    schedule(poll, POLL_INTERVAL_MS);
+  }
+
+  openStream();
+
+  return {
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      if (source) source.close();
+      setState("closed");
+    },
+    get lastEventId() {
+      return lastEventId;
+    },
+  };
+}
