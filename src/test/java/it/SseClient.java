@@ -121,7 +121,26 @@ public final class SseClient implements AutoCloseable {
   }
 
   public SseClient awaitProjectEvents(int count) {
-    await().atMost(Duration.ofSeconds(30)).until(() -> projectEvents().size() >= count);
+    try {
+      await().atMost(Duration.ofSeconds(30)).until(() -> projectEvents().size() >= count);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(
+          "expected "
+              + count
+              + " events within 30 s, got "
+              + projectEvents().size()
+              + "; stream ended: "
+              + ended
+              + "; last lines: "
+              + lines.subList(Math.max(0, lines.size() - 6), lines.size()),
+          e);
+    }
+    return this;
+  }
+
+  /** Waits until the server ended the stream. */
+  public SseClient awaitEnded() {
+    await().atMost(Duration.ofSeconds(60)).until(() -> ended);
     return this;
   }
 

@@ -4,32 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import it.Api;
-import it.Deployments;
 import it.Http;
 import it.LocalPostgres;
+import it.ServiceTest;
 import it.Tokens;
 import java.net.URI;
-import java.net.URL;
 import java.time.Duration;
 import java.util.UUID;
-import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.container.test.api.RunAsClient;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
-import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(ArquillianExtension.class)
-@RunAsClient
-class HealthIT {
-
-  @Deployment(testable = false)
-  static WebArchive app() {
-    return Deployments.war();
-  }
-
-  @ArquillianResource URL base;
+class HealthIT extends ServiceTest {
 
   private URI health(String kind) {
     return URI.create(base.toString()).resolve("/health/" + kind);

@@ -2,45 +2,15 @@ package it.schema;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import it.Db;
-import it.Deployments;
-import it.Http;
-import java.net.URI;
-import java.net.URL;
+import it.ServiceTest;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import org.flywaydb.core.Flyway;
-import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.container.test.api.RunAsClient;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
-import org.jboss.shrinkwrap.api.spec.WebArchive;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(ArquillianExtension.class)
-@RunAsClient
-class SchemaIT {
-
-  @Deployment(testable = false)
-  static WebArchive app() {
-    return Deployments.war();
-  }
-
-  @ArquillianResource URL base;
-
-  @BeforeEach
-  void serviceIsReady() {
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .until(
-            () ->
-                Http.get(URI.create(base.toString()).resolve("/health/ready")).statusCode() == 200);
-  }
+class SchemaIT extends ServiceTest {
 
   private static List<String> columns(String table) {
     var names =

@@ -126,7 +126,9 @@ public class ChangeListener {
           schema.ensureMigrated();
           try (var c = database.openUnpooled()) {
             connection = c;
-            c.createStatement().execute("LISTEN " + CHANNEL);
+            try (var listen = c.createStatement()) {
+              listen.execute("LISTEN " + CHANNEL);
+            }
             catchUp(c);
             connected = true;
             if (failures > 0) {
@@ -167,7 +169,9 @@ public class ChangeListener {
       lastProgress = Instant.now();
       if (notifications == null || notifications.length == 0) {
         // Proves the connection still answers; a dead path fails here within the socket timeout.
-        c.createStatement().execute("SELECT 1");
+        try (var ping = c.createStatement()) {
+          ping.execute("SELECT 1");
+        }
         continue;
       }
       Set<UUID> projects = new LinkedHashSet<>();

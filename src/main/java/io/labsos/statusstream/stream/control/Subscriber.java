@@ -80,7 +80,10 @@ public final class Subscriber {
     this.sse = sse;
     this.writer = writer;
     this.capacity = capacity;
-    this.writeTimeoutMillis = writeTimeoutMillis;
+    // The container's write timeout (httpOptions writeTimeout) ends a blocked write; waiting for
+    // the send to complete is bounded further only as a safety net, well past it, so a send that
+    // completes late is never mistaken for a stalled client.
+    this.writeTimeoutMillis = 2 * writeTimeoutMillis + 30_000;
     this.metrics = metrics;
     this.onClose = onClose;
   }
@@ -103,8 +106,7 @@ public final class Subscriber {
       return;
     }
     try {
-      sink.send(event).toCompletableFuture().get(writeTimeoutMillis, TimeUnit.MILLISECONDS);
-      lastWriteNanos = System.nanoTime();
+      send(event);
     } catch (Exception e) {
       close("write failed: " + e.getClass().getSimpleName());
     }
@@ -213,6 +215,11 @@ public final class Subscriber {
     }
   }
 
+  private void send(OutboundSseEvent event) throws Exception {
+    sink.send(event).toCompletableFuture().get(writeTimeoutMillis, TimeUnit.MILLISECONDS);
+    lastWriteNanos = System.nanoTime();
+  }
+
   private void drain() {
     long writeStarted = System.nanoTime();
     try {
@@ -220,10 +227,7 @@ public final class Subscriber {
       while (!closed.get() && (frame = queue.poll()) != null) {
         queued.decrementAndGet();
         writeStarted = System.nanoTime();
-        sink.send(frame.event())
-            .toCompletableFuture()
-            .get(writeTimeoutMillis, TimeUnit.MILLISECONDS);
-        lastWriteNanos = System.nanoTime();
+        send(frame.event());
         if (frame.createdAt() != null) {
           metrics.delivered(frame.createdAt());
         }

@@ -1,0 +1,70 @@
+package it.resilience;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import it.Db;
+import it.JarServer;
+import it.SseClient;
+import it.Tokens;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A server restarts: its clients come back with Last-Event-ID and miss nothing. */
+class RestartIT {
+
+  private static final int PORT = 9184;
+
+  @Test
+  void clientsResumeAfterAServerRestartWithoutMissingAnything(@TempDir Path work) throws Exception {
+    var project = Db.project("alice");
+    var source = UUID.randomUUID();
+    Db.exec("INSERT INTO ingestion_sources (id, project_id) VALUES (?, ?)", source, project);
+    var env =
+        Map.of(
+            "MP_JWT_VERIFY_PUBLICKEY_LOCATION",
+            System.getProperty("it.jwks"),
+            "MP_JWT_VERIFY_ISSUER",
+            Tokens.ISSUER);
+    var java = Path.of(System.getProperty("java.home"), "bin", "java");
+    try (var server = new JarServer(java, work, PORT, env).start()) {
+      var auth = new String[] {"Authorization", "Bearer " + Tokens.forUser("alice")};
+      String lastId;
+      try (var client =
+          SseClient.open(server.uri("/api/projects/" + project + "/status"), auth)
+              .awaitConnected()) {
+        for (int i = 0; i < 3; i++) {
+          Db.exec("UPDATE ingestion_sources SET status = ? WHERE id = ?", "before " + i, source);
+        }
+        lastId = client.awaitProjectEvents(3).projectEvents().get(2).id();
+
+        server.stop();
+        // Written while no instance is up: the log keeps it.
+        for (int i = 0; i < 4; i++) {
+          Db.exec(
+              "UPDATE ingestion_sources SET status = ? WHERE id = ?", "while down " + i, source);
+        }
+        assertThat(client.awaitEnded().ended()).isTrue();
+      }
+      server.start();
+      try (var resumed =
+          SseClient.open(
+                  server.uri("/api/projects/" + project + "/status"),
+                  "Authorization",
+                  "Bearer " + Tokens.forUser("alice"),
+                  "Last-Event-ID",
+                  lastId)
+              .awaitConnected()) {
+        Db.exec("UPDATE ingestion_sources SET status = 'after' WHERE id = ?", source);
+        var ids =
+            resumed.awaitProjectEvents(5).projectEvents().stream()
+                .map(e -> Long.parseLong(e.id()))
+                .toList();
+        assertThat(ids).isEqualTo(LongStream.rangeClosed(4, 8).boxed().toList());
+      }
+    }
+  }
+}
