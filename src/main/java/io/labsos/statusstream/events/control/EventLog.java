@@ -76,7 +76,10 @@ public class EventLog {
     }
   }
 
-  /** The oldest retained event id of a project, or its head when none is retained. */
+  /**
+   * The cursor from which what is retained of a project can be replayed: one below its oldest
+   * retained event, or its head when retention left none.
+   */
   public long oldestRetained(UUID project) throws SQLException {
     try (var connection = pool.getConnection();
         var query =
