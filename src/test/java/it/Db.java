@@ -70,6 +70,17 @@ public final class Db {
     }
   }
 
+  /** A new ingestion source of the project, named papers.csv and queued. */
+  public static UUID source(UUID project) {
+    var id = UUID.randomUUID();
+    exec(
+        "INSERT INTO ingestion_sources (id, project_id, source_name, status)"
+            + " VALUES (?, ?, 'papers.csv', 'queued')",
+        id,
+        project);
+    return id;
+  }
+
   /** A new project, with the given users as members. */
   public static UUID project(String... members) {
     var id = UUID.randomUUID();

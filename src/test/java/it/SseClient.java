@@ -116,6 +116,11 @@ public final class SseClient implements AutoCloseable {
     return events.stream().filter(e -> e.id() != null).toList();
   }
 
+  /** The ids of {@link #projectEvents()}, as numbers. */
+  public List<Long> projectEventIds() {
+    return projectEvents().stream().map(e -> Long.parseLong(e.id())).toList();
+  }
+
   public boolean ended() {
     return ended;
   }

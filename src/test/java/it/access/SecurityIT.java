@@ -102,11 +102,7 @@ class SecurityIT extends ServiceTest {
   @Test
   void endsTheStreamWhenTheTokenExpiresAndAFreshTokenResumesWithoutLoss() {
     var project = Db.project("alice");
-    var source = UUID.randomUUID();
-    Db.exec(
-        "INSERT INTO ingestion_sources (id, project_id, source_name) VALUES (?, ?, 's')",
-        source,
-        project);
+    var source = Db.source(project);
     var shortLived = Tokens.expiringIn("alice", Duration.ofSeconds(3));
     String lastId;
     try (var client =
@@ -275,12 +271,7 @@ class SecurityIT extends ServiceTest {
       var project = Db.project(chosen.toArray(String[]::new));
       projects.add(project);
       members.put(project, chosen);
-      var source = UUID.randomUUID();
-      Db.exec(
-          "INSERT INTO ingestion_sources (id, project_id, source_name) VALUES (?, ?, 's')",
-          source,
-          project);
-      sources.put(project, source);
+      sources.put(project, Db.source(project));
     }
     record Stream(String user, UUID project, SseClient client) {}
     var streams = new ArrayList<Stream>();

@@ -10,7 +10,6 @@ import it.Metrics;
 import it.ServiceTest;
 import java.net.URI;
 import java.time.Duration;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 class ObservabilityIT extends ServiceTest {
@@ -35,8 +34,7 @@ class ObservabilityIT extends ServiceTest {
     var replayed = Metrics.value(base, "status_stream_events_replayed_total");
     var lagCount = Metrics.value(base, "status_stream_delivery_lag_seconds_count");
     var project = Db.project("alice");
-    var source = UUID.randomUUID();
-    Db.exec("INSERT INTO ingestion_sources (id, project_id) VALUES (?, ?)", source, project);
+    var source = Db.source(project);
     try (var client = Api.stream(base, project, "alice")) {
       assertThat(Metrics.value(base, "status_stream_open_streams")).isGreaterThanOrEqualTo(1);
       for (int i = 0; i < 3; i++) {

@@ -11,7 +11,6 @@ import it.ServiceTest;
 import it.Tokens;
 import java.net.URI;
 import java.time.Duration;
-import java.util.UUID;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
@@ -22,8 +21,7 @@ class OutageIT extends ServiceTest {
   void openStreamsSurviveADatabaseRestartAndGetWhatIsWrittenAfterItWithinFiveSeconds() {
     LocalPostgres.assumeControllable();
     var project = Db.project("alice");
-    var source = UUID.randomUUID();
-    Db.exec("INSERT INTO ingestion_sources (id, project_id) VALUES (?, ?)", source, project);
+    var source = Db.source(project);
     try (var client = Api.stream(base, project, "alice")) {
       Db.exec("UPDATE ingestion_sources SET status = 'before' WHERE id = ?", source);
       client.awaitProjectEvents(1);
@@ -53,8 +51,7 @@ class OutageIT extends ServiceTest {
         Db.exec("UPDATE ingestion_sources SET status = ? WHERE id = ?", "after " + i, source);
       }
       await().atMost(Duration.ofSeconds(5)).until(() -> client.projectEvents().size() >= 6);
-      assertThat(client.projectEvents().stream().map(e -> Long.parseLong(e.id())).toList())
-          .isEqualTo(LongStream.rangeClosed(1, 6).boxed().toList());
+      assertThat(client.projectEventIds()).isEqualTo(LongStream.rangeClosed(1, 6).boxed().toList());
       assertThat(Http.json(client.projectEvents().get(5).data()).getString("status"))
           .isEqualTo("after 4");
     }

@@ -8,7 +8,6 @@ import it.SseClient;
 import it.Tokens;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.UUID;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,8 +20,7 @@ class RestartIT {
   @Test
   void clientsResumeAfterAServerRestartWithoutMissingAnything(@TempDir Path work) throws Exception {
     var project = Db.project("alice");
-    var source = UUID.randomUUID();
-    Db.exec("INSERT INTO ingestion_sources (id, project_id) VALUES (?, ?)", source, project);
+    var source = Db.source(project);
     var env =
         Map.of(
             "MP_JWT_VERIFY_PUBLICKEY_LOCATION",
@@ -59,11 +57,8 @@ class RestartIT {
                   lastId)
               .awaitConnected()) {
         Db.exec("UPDATE ingestion_sources SET status = 'after' WHERE id = ?", source);
-        var ids =
-            resumed.awaitProjectEvents(5).projectEvents().stream()
-                .map(e -> Long.parseLong(e.id()))
-                .toList();
-        assertThat(ids).isEqualTo(LongStream.rangeClosed(4, 8).boxed().toList());
+        assertThat(resumed.awaitProjectEvents(5).projectEventIds())
+            .isEqualTo(LongStream.rangeClosed(4, 8).boxed().toList());
       }
     }
   }

@@ -32,19 +32,6 @@ class DeliveryIT extends ServiceTest {
     writers.shutdownNow();
   }
 
-  private static UUID source(UUID project) {
-    var id = UUID.randomUUID();
-    Db.exec(
-        "INSERT INTO ingestion_sources (id, project_id, source_name, status) VALUES (?, ?, 's', 'new')",
-        id,
-        project);
-    return id;
-  }
-
-  private static List<Long> ids(SseClient client) {
-    return client.projectEvents().stream().map(e -> Long.parseLong(e.id())).toList();
-  }
-
   private static long backendPid(Connection c) throws Exception {
     try (var s = c.createStatement();
         var rows = s.executeQuery("SELECT pg_backend_pid()")) {
@@ -76,8 +63,8 @@ class DeliveryIT extends ServiceTest {
   @Test
   void aWriterThatCommitsLaterThanAnotherStillGetsDeliveredInOrder() throws Exception {
     var project = Db.project("alice");
-    var first = source(project);
-    var second = source(project);
+    var first = Db.source(project);
+    var second = Db.source(project);
     try (var client = Api.stream(base, project, "alice");
         var c1 = Db.connect();
         var c2 = Db.connect()) {
@@ -112,7 +99,7 @@ class DeliveryIT extends ServiceTest {
       blocked.get(10, TimeUnit.SECONDS);
 
       client.awaitProjectEvents(2);
-      assertThat(ids(client)).containsExactly(1L, 2L);
+      assertThat(client.projectEventIds()).containsExactly(1L, 2L);
       assertThat(
               client.projectEvents().stream()
                   .map(e -> Http.json(e.data()).getString("status"))
@@ -125,8 +112,8 @@ class DeliveryIT extends ServiceTest {
   void writersOfDifferentProjectsCommittingInReverseOrderReachBothStreams() throws Exception {
     var a = Db.project("alice");
     var b = Db.project("alice");
-    var sourceA = source(a);
-    var sourceB = source(b);
+    var sourceA = Db.source(a);
+    var sourceB = Db.source(b);
     try (var streamA = Api.stream(base, a, "alice");
         var streamB = Api.stream(base, b, "alice");
         var c1 = Db.connect();
@@ -149,7 +136,8 @@ class DeliveryIT extends ServiceTest {
   @Test
   void concurrentWritersOfOneProjectAreDeliveredExactlyOnceInOrder() throws Exception {
     var project = Db.project("alice");
-    var sources = List.of(source(project), source(project), source(project), source(project));
+    var sources =
+        List.of(Db.source(project), Db.source(project), Db.source(project), Db.source(project));
     int perWriter = 40;
     try (var client = Api.stream(base, project, "alice")) {
       var done = new ArrayList<CompletableFuture<Void>>();
@@ -174,14 +162,14 @@ class DeliveryIT extends ServiceTest {
       }
       CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
       client.awaitProjectEvents(4 * perWriter);
-      assertThat(ids(client)).isEqualTo(range(1, 4 * perWriter));
+      assertThat(client.projectEventIds()).isEqualTo(range(1, 4 * perWriter));
     }
   }
 
   @Test
   void rolledBackWritesProduceNoEventAndNoGap() throws Exception {
     var project = Db.project("alice");
-    var source = source(project);
+    var source = Db.source(project);
     try (var client = Api.stream(base, project, "alice");
         var c = Db.connect()) {
       c.setAutoCommit(false);
@@ -190,7 +178,7 @@ class DeliveryIT extends ServiceTest {
       c.setAutoCommit(true);
       update(c, source, "happened");
       client.awaitProjectEvents(1);
-      assertThat(ids(client)).containsExactly(1L);
+      assertThat(client.projectEventIds()).containsExactly(1L);
       assertThat(Http.json(client.projectEvents().get(0).data()).getString("status"))
           .isEqualTo("happened");
     }
@@ -226,7 +214,7 @@ class DeliveryIT extends ServiceTest {
       for (int p = 0; p < projects; p++) {
         var project = Db.project("alice", "bob", "carol");
         ids.add(project);
-        sources.add(source(project));
+        sources.add(Db.source(project));
         var streams = new ArrayList<SseClient>();
         for (var user : List.of("alice", "bob", "carol").subList(0, clientsPerProject)) {
           streams.add(Api.stream(base, project, user));
@@ -251,7 +239,7 @@ class DeliveryIT extends ServiceTest {
                   e ->
                       assertThat(Http.json(e.data()).getString("status"))
                           .startsWith(project + "/"));
-          assertThat(ids(client)).isEqualTo(range(1, writesPerProject));
+          assertThat(client.projectEventIds()).isEqualTo(range(1, writesPerProject));
         }
       }
     } finally {
@@ -262,7 +250,7 @@ class DeliveryIT extends ServiceTest {
   @Test
   void killingTheListenersConnectionDuringABurstLosesNothing() throws Exception {
     var project = Db.project("alice", "bob");
-    var source = source(project);
+    var source = Db.source(project);
     int writes = 300;
     try (var alice = Api.stream(base, project, "alice");
         var bob = Api.stream(base, project, "bob")) {
@@ -292,7 +280,7 @@ class DeliveryIT extends ServiceTest {
       burst.get(60, TimeUnit.SECONDS);
       for (var client : List.of(alice, bob)) {
         client.awaitProjectEvents(writes);
-        assertThat(ids(client)).isEqualTo(range(1, writes));
+        assertThat(client.projectEventIds()).isEqualTo(range(1, writes));
       }
     }
   }

@@ -22,23 +22,9 @@ class StreamIT extends ServiceTest {
   private static final String CONNECTED =
       "{\"type\":\"connected\",\"message\":\"Connected to status updates\"}";
 
-  private static UUID source(UUID project) {
-    var id = UUID.randomUUID();
-    Db.exec(
-        "INSERT INTO ingestion_sources (id, project_id, source_name, status)"
-            + " VALUES (?, ?, 'papers.csv', 'queued')",
-        id,
-        project);
-    return id;
-  }
-
   private static void touch(UUID source, String status) {
     Db.exec(
         "UPDATE ingestion_sources SET status = ?, updated_at = now() WHERE id = ?", status, source);
-  }
-
-  private static List<Long> ids(List<SseClient.Event> events) {
-    return events.stream().map(e -> Long.parseLong(e.id())).toList();
   }
 
   private static void assertKeys(JsonObject json, String... keys) {
@@ -65,7 +51,7 @@ class StreamIT extends ServiceTest {
   @Test
   void deliversEveryEventTypeWithTheFieldsAndTypesTheBrowserExpects() {
     var project = Db.project("alice");
-    var source = source(project);
+    var source = Db.source(project);
     var job = UUID.randomUUID();
     Db.exec("INSERT INTO jobs (id, project_id) VALUES (?, ?)", job, project);
     var proposal = UUID.randomUUID();
@@ -131,7 +117,7 @@ class StreamIT extends ServiceTest {
       assertThat(deleted.getString("type")).isEqualTo("proposal_deleted");
       assertThat(deleted.getString("proposalId")).isEqualTo(proposal.toString());
 
-      var ids = ids(events);
+      var ids = client.projectEventIds();
       assertThat(ids).isSorted().doesNotHaveDuplicates().allMatch(id -> id > 0);
       assertThat(events).allSatisfy(e -> assertThat(e.fieldNames()).containsOnly("id", "data"));
       assertThat(client.lines()).noneMatch(line -> line.startsWith("event"));
@@ -143,7 +129,7 @@ class StreamIT extends ServiceTest {
     var project = Db.project("alice");
     var job = UUID.randomUUID();
     Db.exec("INSERT INTO jobs (id, project_id) VALUES (?, ?)", job, project);
-    var source = source(project);
+    var source = Db.source(project);
     try (var client = Api.stream(base, project, "alice")) {
       Db.exec("UPDATE jobs SET progress_stage = 'quiet' WHERE id = ?", job);
       touch(source, "done");
@@ -156,7 +142,7 @@ class StreamIT extends ServiceTest {
   @Test
   void replaysWhatWasMissedAfterLastEventIdFromHeaderOrQuery() {
     var project = Db.project("alice");
-    var source = source(project);
+    var source = Db.source(project);
     long first;
     try (var client = Api.stream(base, project, "alice")) {
       for (int i = 0; i < 3; i++) {
@@ -180,9 +166,9 @@ class StreamIT extends ServiceTest {
       byHeader.awaitProjectEvents(4);
       byQuery.awaitProjectEvents(2);
       touch(source, "live");
-      assertThat(ids(byHeader.awaitProjectEvents(5).projectEvents()))
+      assertThat(byHeader.awaitProjectEvents(5).projectEventIds())
           .containsExactly(first + 1, first + 2, first + 3, first + 4, first + 5);
-      assertThat(ids(byQuery.awaitProjectEvents(3).projectEvents()))
+      assertThat(byQuery.awaitProjectEvents(3).projectEventIds())
           .containsExactly(first + 3, first + 4, first + 5);
       assertThat(Http.json(byHeader.projectEvents().get(2).data()).getString("status"))
           .isEqualTo("while away 1");
@@ -192,7 +178,7 @@ class StreamIT extends ServiceTest {
   @Test
   void asksForResyncWhenTheCursorWasPurgedOrIsNewerThanAnyIssued() {
     var project = Db.project("alice");
-    var source = source(project);
+    var source = Db.source(project);
     for (int i = 0; i < 3; i++) {
       touch(source, "step " + i);
     }
@@ -206,7 +192,7 @@ class StreamIT extends ServiceTest {
         assertThat(resync.data()).isEqualTo("{\"type\":\"resync_required\"}");
         assertThat(resync.id()).isNull();
         touch(source, "after resync");
-        assertThat(ids(client.awaitProjectEvents(1).projectEvents()))
+        assertThat(client.awaitProjectEvents(1).projectEventIds())
             .as("only live events after a resync")
             .hasSize(1)
             .allMatch(id -> id >= 4);
@@ -218,7 +204,7 @@ class StreamIT extends ServiceTest {
             Long.class, "SELECT last_id FROM status_event_heads WHERE project_id = ?", project);
     try (var client = Api.stream(base, project, "alice", "Last-Event-ID", String.valueOf(head))) {
       touch(source, "next");
-      assertThat(ids(client.awaitProjectEvents(1).projectEvents())).containsExactly(head + 1);
+      assertThat(client.awaitProjectEvents(1).projectEventIds()).containsExactly(head + 1);
       assertThat(client.events()).noneMatch(e -> "{\"type\":\"resync_required\"}".equals(e.data()));
     }
   }
@@ -234,7 +220,7 @@ class StreamIT extends ServiceTest {
   @Test
   void purgesEventsOlderThanTheRetention() {
     var project = Db.project("alice");
-    var source = source(project);
+    var source = Db.source(project);
     touch(source, "old");
     touch(source, "new");
     Db.exec(
@@ -259,7 +245,7 @@ class StreamIT extends ServiceTest {
   @Test
   void pollingPagesThroughTheSameLog() {
     var project = Db.project("alice");
-    var source = source(project);
+    var source = Db.source(project);
     for (int i = 0; i < 5; i++) {
       touch(source, "step " + i);
     }
