@@ -22,6 +22,8 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -35,6 +37,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @ApplicationScoped
 public class ProjectChannels {
+
+  private static final Logger LOG = Logger.getLogger(ProjectChannels.class.getName());
 
   @Resource ManagedExecutorService writer;
   @Inject StreamMetrics metrics;
@@ -68,9 +72,10 @@ public class ProjectChannels {
   }
 
   void start(@Observes Startup startup) {
+    long halfInterval = TimeUnit.SECONDS.toMillis(heartbeatSeconds) / 2;
     heartbeat =
         scheduler.scheduleAtFixedRate(
-            this::tick, heartbeatSeconds, heartbeatSeconds, TimeUnit.SECONDS);
+            this::tick, halfInterval, halfInterval, TimeUnit.MILLISECONDS);
   }
 
   @PreDestroy
@@ -153,13 +158,19 @@ public class ProjectChannels {
     }
   }
 
+  /** Every half heartbeat interval; an exception must not end the schedule, so none escapes. */
   private void tick() {
     var now = Instant.now();
     long heartbeatNanos = TimeUnit.SECONDS.toNanos(heartbeatSeconds);
     for (var subscribers : byProject.values()) {
       metrics.projectSubscribers(subscribers.size());
       for (var subscriber : subscribers) {
-        subscriber.tick(now, heartbeatNanos);
+        try {
+          subscriber.tick(now, heartbeatNanos);
+        } catch (RuntimeException e) {
+          LOG.log(Level.WARNING, "Heartbeat of a stream failed", e);
+          subscriber.close("heartbeat failed");
+        }
       }
     }
   }

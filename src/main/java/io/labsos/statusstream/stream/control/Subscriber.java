@@ -12,11 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -50,14 +51,25 @@ public final class Subscriber {
   private final StreamMetrics metrics;
 
   /** A write waiting in the queue; {@code createdAt} is null for comments. */
-  private record Frame(OutboundSseEvent event, Instant createdAt) {}
+  private record Frame(OutboundSseEvent event, Instant createdAt, boolean probe) {
+    Frame(OutboundSseEvent event, Instant createdAt) {
+      this(event, createdAt, false);
+    }
+  }
 
   private final Queue<Frame> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicBoolean draining = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile boolean closeWhenDrained;
+
+  /** The last write of any kind, and the last event or keep-alive (probes not counted). */
   private volatile long lastWriteNanos = System.nanoTime();
+
+  private volatile long lastFrameNanos = lastWriteNanos;
+
+  /** When the write in progress started, or 0: what the heartbeat checks against the timeout. */
+  private volatile long pendingSinceNanos;
 
   // Guarded by this: the last id queued or written, and live events held while replaying.
   private long cursor;
@@ -165,8 +177,13 @@ public final class Subscriber {
   }
 
   /**
-   * Called every heartbeat interval: a keep-alive comment when nothing else was written lately; the
-   * end of the stream once the token has expired.
+   * Called every half heartbeat interval: a keep-alive comment when no event or keep-alive went out
+   * for a heartbeat interval, else an empty comment when nothing at all was written for half of
+   * one; the end of the stream once the token has expired.
+   *
+   * <p>The empty comment is how a dropped client is noticed within one heartbeat interval: the
+   * first write after the client went away still succeeds (the peer answers it with a reset), and
+   * only the next one fails; an idle stream is written to every half interval.
    */
   void tick(Instant now, long heartbeatNanos) {
     if (closed.get()) {
@@ -177,13 +194,23 @@ public final class Subscriber {
         return; // still replaying: its writes keep the connection busy
       }
     }
+    long pending = pendingSinceNanos;
+    if (pending != 0
+        && System.nanoTime() - pending > TimeUnit.MILLISECONDS.toNanos(writeTimeoutMillis)) {
+      metrics.slowClientDisconnected();
+      close("write timed out");
+      return;
+    }
     if (!now.isBefore(caller.expiresAt())) {
       closeWhenDrained = true;
       queue(new Frame(sse.newEventBuilder().comment("token expired").build(), null));
       return;
     }
-    if (System.nanoTime() - lastWriteNanos >= heartbeatNanos * 9 / 10) {
+    long nanos = System.nanoTime();
+    if (nanos - lastFrameNanos >= heartbeatNanos * 9 / 10) {
       queue(new Frame(sse.newEventBuilder().comment("keepalive").build(), null));
+    } else if (nanos - lastWriteNanos >= heartbeatNanos * 4 / 10) {
+      queue(new Frame(sse.newEventBuilder().comment("").build(), null, true));
     }
   }
 
@@ -206,51 +233,101 @@ public final class Subscriber {
 
   private void scheduleDrain() {
     if (draining.compareAndSet(false, true)) {
-      try {
-        writer.execute(this::drain);
-      } catch (RejectedExecutionException e) {
-        draining.set(false);
-        close("server stopping");
-      }
+      submitDrain();
     }
   }
 
-  private void send(OutboundSseEvent event) throws Exception {
-    sink.send(event).toCompletableFuture().get(writeTimeoutMillis, TimeUnit.MILLISECONDS);
-    lastWriteNanos = System.nanoTime();
+  /** Runs the drain on the writer; the caller holds {@code draining}. */
+  private void submitDrain() {
+    try {
+      writer.execute(this::drain);
+    } catch (RejectedExecutionException e) {
+      draining.set(false);
+      close("server stopping");
+    }
   }
 
+  /** A write from the request thread, which waits for it (bounded, as a safety net). */
+  private void send(OutboundSseEvent event) throws Exception {
+    sink.send(event).toCompletableFuture().get(writeTimeoutMillis, TimeUnit.MILLISECONDS);
+    written(false);
+  }
+
+  private void written(boolean probe) {
+    lastWriteNanos = System.nanoTime();
+    if (!probe) {
+      lastFrameNanos = lastWriteNanos;
+    }
+  }
+
+  /**
+   * Writes the queued frames in order. A write that does not complete at once is never waited for
+   * on the thread: its completion continues the drain. On Liberty such a completion needs a thread
+   * of the same pool, so a drain that blocked on it would hold the thread that could finish it; a
+   * few hundred dropped clients then starved every request of a thread.
+   */
   private void drain() {
-    long writeStarted = System.nanoTime();
+    long started = System.nanoTime();
     try {
       Frame frame;
       while (!closed.get() && (frame = queue.poll()) != null) {
         queued.decrementAndGet();
-        writeStarted = System.nanoTime();
-        send(frame.event());
-        if (frame.createdAt() != null) {
-          metrics.delivered(frame.createdAt());
+        started = System.nanoTime();
+        var done = sink.send(frame.event()).toCompletableFuture();
+        if (!done.isDone()) {
+          pendingSinceNanos = started;
+          continueWhenWritten(done, frame, started);
+          return; // still draining: the completion goes on
         }
+        done.join();
+        written(frame);
       }
       if (closeWhenDrained && queue.isEmpty()) {
         close("token expired");
       }
-    } catch (TimeoutException e) {
-      metrics.slowClientDisconnected();
-      close("write timed out");
-    } catch (Exception e) {
-      // A write that failed after blocking for a while hit the container's write timeout: the
-      // client stopped reading. One that failed at once found the client gone.
-      if (System.nanoTime() - writeStarted > TimeUnit.SECONDS.toNanos(1)) {
-        metrics.slowClientDisconnected();
-      }
-      close("write failed: " + e.getClass().getSimpleName());
-    } finally {
-      draining.set(false);
+    } catch (RuntimeException e) {
+      failed(e, started);
     }
+    draining.set(false);
     if (!closed.get() && !queue.isEmpty()) {
       scheduleDrain();
     }
+  }
+
+  private void continueWhenWritten(CompletableFuture<?> done, Frame frame, long started) {
+    done.whenComplete(
+        (ignored, failure) -> {
+          pendingSinceNanos = 0;
+          if (failure != null) {
+            failed(failure, started);
+            draining.set(false);
+            return;
+          }
+          written(frame);
+          submitDrain();
+        });
+  }
+
+  private void written(Frame frame) {
+    written(frame.probe());
+    if (frame.createdAt() != null) {
+      metrics.delivered(frame.createdAt());
+    }
+  }
+
+  /**
+   * A write failed. One that failed after a while hit the container's write timeout: the client
+   * stopped reading. One that failed at once found the client gone.
+   */
+  private void failed(Throwable failure, long started) {
+    if (System.nanoTime() - started > TimeUnit.SECONDS.toNanos(1)) {
+      metrics.slowClientDisconnected();
+    }
+    var cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    close("write failed: " + cause.getClass().getSimpleName());
   }
 
   /** Ends the stream; the sink is closed on the writer, never on the caller's thread. */
