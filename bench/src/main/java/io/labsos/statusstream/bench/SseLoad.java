@@ -1,0 +1,229 @@
+package io.labsos.statusstream.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Recorder;
+
+/**
+ * Many SSE subscribers on a few non-blocking selector threads. Each received event whose payload
+ * carries a writer's scheduled time ({@code "b:<epoch micros>"}) records its latency.
+ */
+final class SseLoad implements AutoCloseable {
+
+  private static final byte[] MARK = "\"b:".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] CONNECTED = "\"connected\"".getBytes(StandardCharsets.US_ASCII);
+
+  private final InetSocketAddress server;
+  private final List<Loop> loops = new ArrayList<>();
+  private final Recorder latency = new Recorder(3);
+  final LongAdder connected = new LongAdder();
+  final LongAdder received = new LongAdder();
+  final LongAdder closed = new LongAdder();
+  final AtomicLong lastReceiveMicros = new AtomicLong();
+  private int next;
+
+  SseLoad(InetSocketAddress server, int threads) throws IOException {
+    this.server = server;
+    for (int i = 0; i < threads; i++) {
+      var loop = new Loop();
+      loops.add(loop);
+      var thread = new Thread(loop, "sse-load-" + i);
+      thread.setDaemon(true);
+      thread.start();
+    }
+  }
+
+  /** Opens one stream; {@code stall} never reads from it (a client that stopped reading). */
+  void open(String path, String token, boolean stall) throws IOException {
+    var request =
+        ("GET "
+                + path
+                + " HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
+                + "Authorization: Bearer "
+                + token
+                + "\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII);
+    var channel = SocketChannel.open();
+    channel.configureBlocking(false);
+    if (stall) {
+      channel.setOption(StandardSocketOptions.SO_RCVBUF, 4096);
+    }
+    channel.connect(server);
+    var loop = loops.get(next++ % loops.size());
+    loop.pending.add(new Conn(channel, ByteBuffer.wrap(request), stall));
+    loop.selector.wakeup();
+  }
+
+  /** Latencies recorded since the last call, in microseconds. */
+  org.HdrHistogram.Histogram takeLatency() {
+    return latency.getIntervalHistogram();
+  }
+
+  /** Closes every stream (a plain close, as a browser tab leaves). */
+  @Override
+  public void close() {
+    for (var loop : loops) {
+      loop.stop = true;
+      loop.selector.wakeup();
+    }
+  }
+
+  static long nowMicros() {
+    var now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
+  }
+
+  private static final class Conn {
+    final SocketChannel channel;
+    final ByteBuffer request;
+    final boolean stall;
+    byte[] line = new byte[256];
+    int length;
+    boolean seenConnected;
+
+    Conn(SocketChannel channel, ByteBuffer request, boolean stall) {
+      this.channel = channel;
+      this.request = request;
+      this.stall = stall;
+    }
+  }
+
+  private final class Loop implements Runnable {
+    final Selector selector;
+    final Queue<Conn> pending = new ConcurrentLinkedQueue<>();
+    final ByteBuffer buffer = ByteBuffer.allocateDirect(256 * 1024);
+    final byte[] bytes = new byte[256 * 1024];
+    volatile boolean stop;
+
+    Loop() throws IOException {
+      selector = Selector.open();
+    }
+
+    @Override
+    public void run() {
+      try {
+        while (!stop) {
+          selector.select(100);
+          Conn conn;
+          while ((conn = pending.poll()) != null) {
+            conn.channel.register(selector, SelectionKey.OP_CONNECT, conn);
+          }
+          var keys = selector.selectedKeys().iterator();
+          while (keys.hasNext()) {
+            var key = keys.next();
+            keys.remove();
+            handle(key);
+          }
+        }
+        for (var key : selector.keys()) {
+          key.channel().close();
+        }
+        selector.close();
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    private void handle(SelectionKey key) {
+      var conn = (Conn) key.attachment();
+      try {
+        if (key.isConnectable()) {
+          conn.channel.finishConnect();
+          while (conn.request.hasRemaining()) {
+            conn.channel.write(conn.request);
+          }
+          key.interestOps(conn.stall ? 0 : SelectionKey.OP_READ);
+          if (conn.stall) {
+            connected.increment();
+          }
+          return;
+        }
+        if (key.isReadable()) {
+          buffer.clear();
+          int n = conn.channel.read(buffer);
+          if (n < 0) {
+            drop(key);
+            return;
+          }
+          buffer.flip();
+          buffer.get(bytes, 0, n);
+          lines(conn, n);
+        }
+      } catch (IOException e) {
+        drop(key);
+      }
+    }
+
+    private void drop(SelectionKey key) {
+      key.cancel();
+      try {
+        key.channel().close();
+      } catch (IOException ignored) {
+        // gone
+      }
+      closed.increment();
+    }
+
+    private void lines(Conn conn, int n) {
+      for (int i = 0; i < n; i++) {
+        byte b = bytes[i];
+        if (b == '\n') {
+          line(conn);
+          conn.length = 0;
+        } else {
+          if (conn.length == conn.line.length) {
+            conn.line = java.util.Arrays.copyOf(conn.line, conn.length * 2);
+          }
+          conn.line[conn.length++] = b;
+        }
+      }
+    }
+
+    private void line(Conn conn) {
+      byte[] l = conn.line;
+      int len = conn.length;
+      if (len < 6 || l[0] != 'd' || l[1] != 'a' || l[4] != ':') {
+        return;
+      }
+      int at = indexOf(l, len, MARK);
+      if (at >= 0) {
+        long scheduled = 0;
+        for (int i = at + MARK.length; i < len && l[i] >= '0' && l[i] <= '9'; i++) {
+          scheduled = scheduled * 10 + (l[i] - '0');
+        }
+        long now = nowMicros();
+        latency.recordValue(Math.max(0, now - scheduled));
+        received.increment();
+        lastReceiveMicros.accumulateAndGet(now, Math::max);
+      } else if (!conn.seenConnected && indexOf(l, len, CONNECTED) >= 0) {
+        conn.seenConnected = true;
+        connected.increment();
+      }
+    }
+
+    private int indexOf(byte[] l, int len, byte[] mark) {
+      outer:
+      for (int i = 0; i <= len - mark.length; i++) {
+        for (int j = 0; j < mark.length; j++) {
+          if (l[i + j] != mark[j]) {
+            continue outer;
+          }
+        }
+        return i;
+      }
+      return -1;
+    }
+  }
+}
