@@ -15,6 +15,10 @@ import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -44,6 +48,7 @@ public class ChangeListener {
   public static final String CHANNEL = "status_stream";
   private static final Logger LOG = Logger.getLogger(ChangeListener.class.getName());
   private static final int BATCH = 500;
+  private static final int PROJECTS_PER_READ = 500;
   private static final long MAX_BACKOFF_MILLIS = 3_000;
 
   @Inject SchemaMigration schema;
@@ -182,9 +187,7 @@ public class ChangeListener {
           // Not ours: another writer used the channel. The log is the truth, nothing to read.
         }
       }
-      for (var project : projects) {
-        deliverNew(c, project);
-      }
+      deliverNew(c, projects);
     }
   }
 
@@ -200,25 +203,41 @@ public class ChangeListener {
       initialized = true;
       return;
     }
+    var moved = new ArrayList<UUID>();
     for (var head : heads.entrySet()) {
       if (head.getValue() > cursors.getOrDefault(head.getKey(), 0L)) {
-        deliverNew(c, head.getKey());
+        moved.add(head.getKey());
       }
     }
+    deliverNew(c, moved);
   }
 
-  private void deliverNew(Connection c, UUID project) throws SQLException {
-    while (true) {
-      long cursor = cursors.getOrDefault(project, 0L);
-      var batch = log.after(c, project, cursor, BATCH);
-      for (var event : batch) {
+  /**
+   * Reads and fires what is new in the given projects: one query for up to {@value
+   * #PROJECTS_PER_READ} projects, again for those that had a full batch.
+   */
+  private void deliverNew(Connection c, Collection<UUID> projects) throws SQLException {
+    var pending = new ArrayList<>(projects);
+    while (!pending.isEmpty()) {
+      var group = pending.subList(0, Math.min(PROJECTS_PER_READ, pending.size()));
+      var from = new LinkedHashMap<UUID, Long>();
+      for (var project : group) {
+        from.put(project, cursors.getOrDefault(project, 0L));
+      }
+      group.clear();
+      var read = new HashMap<UUID, Integer>();
+      for (var event : log.afterEach(c, from, BATCH)) {
         events.fire(event);
-        cursors.put(project, event.id());
+        cursors.put(event.projectId(), event.id());
+        read.merge(event.projectId(), 1, Integer::sum);
       }
       lastProgress = Instant.now();
-      if (batch.size() < BATCH) {
-        return;
-      }
+      read.forEach(
+          (project, count) -> {
+            if (count == BATCH) {
+              pending.add(project);
+            }
+          });
     }
   }
 

@@ -54,6 +54,42 @@ public class EventLog {
   }
 
   /**
+   * The events after each project's cursor, at most {@code limitPerProject} per project, in one
+   * round trip: ordered by project, then id. What the listener reads when many projects moved.
+   */
+  public List<StatusEvent> afterEach(
+      Connection connection, Map<UUID, Long> cursors, int limitPerProject) throws SQLException {
+    var projects = cursors.keySet().toArray(UUID[]::new);
+    var after = new Long[projects.length];
+    for (int i = 0; i < projects.length; i++) {
+      after[i] = cursors.get(projects[i]);
+    }
+    try (var query =
+        connection.prepareStatement(
+            "SELECT c.project_id, e.id, e.payload::text, e.created_at"
+                + " FROM unnest(?::uuid[], ?::bigint[]) AS c (project_id, after_id)"
+                + " CROSS JOIN LATERAL (SELECT id, payload, created_at FROM status_events"
+                + " WHERE project_id = c.project_id AND id > c.after_id ORDER BY id LIMIT ?) e"
+                + " ORDER BY c.project_id, e.id")) {
+      query.setArray(1, connection.createArrayOf("uuid", projects));
+      query.setArray(2, connection.createArrayOf("bigint", after));
+      query.setInt(3, limitPerProject);
+      try (var rows = query.executeQuery()) {
+        var events = new ArrayList<StatusEvent>();
+        while (rows.next()) {
+          events.add(
+              new StatusEvent(
+                  rows.getObject(1, UUID.class),
+                  rows.getLong(2),
+                  rows.getString(3),
+                  rows.getTimestamp(4).toInstant()));
+        }
+        return events;
+      }
+    }
+  }
+
+  /**
    * Whether the events after {@code lastEventId} can still be replayed: not when the next one was
    * purged by retention, nor when the id is newer than any issued (a restored database).
    */
