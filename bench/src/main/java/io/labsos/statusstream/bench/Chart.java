@@ -19,7 +19,7 @@ final class Chart {
     int left = 330;
     int width = 980;
     int plot = width - left - 40;
-    int latencyTop = 60;
+    int latencyTop = 84;
     int latencyHeight = Math.max(1, latencies.size()) * rowHeight;
     int capacityTop = latencyTop + latencyHeight + 90;
     int height = capacityTop + Math.max(1, capacities.size()) * rowHeight + 40;
@@ -41,9 +41,9 @@ final class Chart {
     }
     for (int p = 0; p < PERCENTILES.length; p++) {
       svg.append(
-          "<rect x=\"%d\" y=\"34\" width=\"10\" height=\"10\" fill=\"%s\"/>"
-              .formatted(left + 330 + p * 70, COLOURS[p]));
-      svg.append(text(left + 344 + p * 70, 43, "p" + trim(PERCENTILES[p]), 11, "start"));
+          "<rect x=\"%d\" y=\"36\" width=\"10\" height=\"10\" fill=\"%s\"/>"
+              .formatted(left + p * 70, COLOURS[p]));
+      svg.append(text(left + 14 + p * 70, 45, "p" + trim(PERCENTILES[p]), 11, "start"));
     }
     int y = latencyTop;
     for (var entry : latencies.entrySet()) {
@@ -61,7 +61,7 @@ final class Chart {
     long most = capacities.values().stream().mapToLong(Long::longValue).max().orElse(1);
     y = capacityTop;
     for (var entry : capacities.entrySet()) {
-      double w = entry.getValue() / (double) most * plot;
+      double w = entry.getValue() / (double) most * (plot - 80);
       svg.append(text(left - 8, y + 18, entry.getKey(), 12, "end"));
       svg.append(
           "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"18\" fill=\"#4e79a7\"/>\n"
