@@ -195,6 +195,9 @@ public final class Bench {
   /** (2) One project, many subscribers: deliveries/s at saturation, latency at half of it. */
   private void fanout() throws Exception {
     int subscribers = quick ? 2_000 : 10_000;
+    if (refused("2 fan-out", subscribers)) {
+      return;
+    }
     var project = projects(1).get(0);
     try (var load = new SseLoad(new InetSocketAddress("127.0.0.1", PORT), 2)) {
       openAll(load, List.of(project.id()), subscribers, 20);
@@ -238,6 +241,9 @@ public final class Bench {
   /** (3) Many small projects: 2,000 projects x 5 subscribers. */
   private void projects() throws Exception {
     int count = quick ? 400 : 2_000;
+    if (refused("3 many small projects", count * 5)) {
+      return;
+    }
     var all = projects(count);
     try (var load = new SseLoad(new InetSocketAddress("127.0.0.1", PORT), 2)) {
       openAll(load, all.stream().map(Project::id).toList(), count * 5, 20);
@@ -440,6 +446,30 @@ public final class Bench {
     } finally {
       stopNaive();
     }
+  }
+
+  /**
+   * Whether this machine cannot hold a scenario of that many streams honestly: it says why, in a
+   * row of its own, instead of reporting figures of a run that was starved.
+   */
+  private boolean refused(String scenario, int streams) throws IOException {
+    var why = new ArrayList<String>();
+    long files = openFileLimit();
+    if (streams + 1_000 > files) {
+      why.add(
+          streams + " streams need " + (streams + 1_000) + " open files per process; the limit is "
+              + files);
+    }
+    if (Runtime.getRuntime().availableProcessors() < 2) {
+      why.add("one core cannot run the server, PostgreSQL and the load generator side by side");
+    }
+    if (why.isEmpty()) {
+      return false;
+    }
+    var note = "refused: " + String.join("; ", why);
+    System.out.println("  " + note);
+    rows.add(new Row(scenario, new LinkedHashMap<>(), note));
+    return true;
   }
 
   // ---------------------------------------------------------------- load helpers
