@@ -15,7 +15,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -172,7 +171,7 @@ public final class Bench {
     long cpuBefore = cpuMillis(serverPid);
     long started = System.nanoTime();
     try (var load = new SseLoad(new InetSocketAddress("127.0.0.1", PORT), 2)) {
-      openAll(load, List.of(project.id()), honest, 20);
+      openAll(load, List.of(project.id()), honest);
       double seconds = (System.nanoTime() - started) / 1e9;
       gc(serverPid);
       long heapAfter = heapUsed();
@@ -200,7 +199,7 @@ public final class Bench {
     }
     var project = projects(1).get(0);
     try (var load = new SseLoad(new InetSocketAddress("127.0.0.1", PORT), 2)) {
-      openAll(load, List.of(project.id()), subscribers, 20);
+      openAll(load, List.of(project.id()), subscribers);
       // Saturation: a burst as fast as the writers commit.
       int burst = quick ? 50 : 100;
       long cpu = cpuMillis(serverPid);
@@ -227,7 +226,7 @@ public final class Bench {
     // The target's own setting: 100 events/s into 1,000 subscribers.
     try (var load = new SseLoad(new InetSocketAddress("127.0.0.1", PORT), 2)) {
       var other = projects(1).get(0);
-      openAll(load, List.of(other.id()), 1_000, 20);
+      openAll(load, List.of(other.id()), 1_000);
       var histogram = openLoop(load, List.of(other.source()), 100, 10, 0, 1_000);
       latencies.put("fan-out 1x1000 @ 100 ev/s", histogram);
       var figures = new LinkedHashMap<String, String>();
@@ -246,7 +245,7 @@ public final class Bench {
     }
     var all = projects(count);
     try (var load = new SseLoad(new InetSocketAddress("127.0.0.1", PORT), 2)) {
-      openAll(load, all.stream().map(Project::id).toList(), count * 5, 20);
+      openAll(load, all.stream().map(Project::id).toList(), count * 5);
       double rate = quick ? 100 : 250;
       var histogram =
           openLoop(load, all.stream().map(Project::source).toList(), rate, 10, 0, 5);
@@ -266,7 +265,7 @@ public final class Bench {
     double rate = 50;
     int padding = 16_000;
     try (var load = new SseLoad(new InetSocketAddress("127.0.0.1", PORT), 2)) {
-      openAll(load, List.of(project.id()), subscribers, 20);
+      openAll(load, List.of(project.id()), subscribers);
       var calm = openLoop(load, List.of(project.source()), rate, 30, padding, subscribers);
       double disconnects = metric(PORT, "status_stream_slow_client_disconnects_total");
       load.open(statusPath(project.id()), keys.token(USER), true);
@@ -394,38 +393,19 @@ public final class Bench {
       var project = projects(1).get(0);
       var maxConnections = setting("max_connections");
       var figures = new LinkedHashMap<String, String>();
-      Histogram ours;
-      Histogram theirs;
-      double oursCpu;
-      double theirsCpu;
-      long dbBefore;
-      try (var load = new SseLoad(new InetSocketAddress("127.0.0.1", PORT), 1)) {
-        openAll(load, List.of(project.id()), subscribers, 20);
-        long cpu = cpuMillis(serverPid);
-        dbBefore = databaseCpuMillis();
-        ours = openLoop(load, List.of(project.source()), rate, 10, 0, subscribers);
-        oursCpu =
-            (cpuMillis(serverPid) - cpu + databaseCpuMillis() - dbBefore)
-                / (ours.getTotalCount() / 1000.0);
-      }
+      var ours = measure(PORT, serverPid, project, subscribers, rate);
       awaitNoStreams();
-      try (var load = new SseLoad(new InetSocketAddress("127.0.0.1", NAIVE_PORT), 1)) {
-        openAll(load, NAIVE_PORT, List.of(project.id()), subscribers, 20);
-        long cpu = cpuMillis(naivePid);
-        dbBefore = databaseCpuMillis();
-        theirs = openLoop(load, List.of(project.source()), rate, 10, 0, subscribers);
-        theirsCpu =
-            (cpuMillis(naivePid) - cpu + databaseCpuMillis() - dbBefore)
-                / (theirs.getTotalCount() / 1000.0);
-      }
-      latencies.put("status-stream, 50 subscribers @ 20 ev/s", ours);
-      latencies.put("naive, 50 subscribers @ 20 ev/s", theirs);
-      figures.put("p50 ours/naive ms", ms(ours, 50) + " / " + ms(theirs, 50));
-      figures.put("p99 ours/naive ms", ms(ours, 99) + " / " + ms(theirs, 99));
+      var theirs = measure(NAIVE_PORT, naivePid, project, subscribers, rate);
+      latencies.put("status-stream, 50 subscribers @ 20 ev/s", ours.latency());
+      latencies.put("naive, 50 subscribers @ 20 ev/s", theirs.latency());
+      figures.put(
+          "p50 ours/naive ms", ms(ours.latency(), 50) + " / " + ms(theirs.latency(), 50));
+      figures.put(
+          "p99 ours/naive ms", ms(ours.latency(), 99) + " / " + ms(theirs.latency(), 99));
       figures.put(
           "CPU ms/1,000 deliveries ours/naive (server + PostgreSQL)",
-          fmt(oursCpu) + " / " + fmt(theirsCpu));
-      figures.put("CPU ratio naive/ours", fmt(theirsCpu / oursCpu));
+          fmt(ours.cpuPer1000()) + " / " + fmt(theirs.cpuPer1000()));
+      figures.put("CPU ratio naive/ours", fmt(theirs.cpuPer1000() / ours.cpuPer1000()));
       // Capacity: how many streams the naive design holds before PostgreSQL refuses.
       long held;
       try (var load = new SseLoad(new InetSocketAddress("127.0.0.1", NAIVE_PORT), 1)) {
@@ -472,6 +452,22 @@ public final class Bench {
     return true;
   }
 
+  /** Latencies and CPU (server process + PostgreSQL) per 1,000 deliveries of one design. */
+  record Measured(Histogram latency, double cpuPer1000) {}
+
+  private Measured measure(int port, long pid, Project project, int subscribers, double rate)
+      throws Exception {
+    try (var load = new SseLoad(new InetSocketAddress("127.0.0.1", port), 1)) {
+      openAll(load, List.of(project.id()), subscribers);
+      // Warm up first, so neither design is measured while its JIT is still compiling.
+      openLoop(load, List.of(project.source()), rate, 3, 0, subscribers);
+      long cpu = cpuMillis(pid) + databaseCpuMillis();
+      var latency = openLoop(load, List.of(project.source()), rate, 10, 0, subscribers);
+      long spent = cpuMillis(pid) + databaseCpuMillis() - cpu;
+      return new Measured(latency, spent / (latency.getTotalCount() / 1000.0));
+    }
+  }
+
   // ---------------------------------------------------------------- load helpers
 
   record Project(UUID id, UUID source) {}
@@ -502,14 +498,8 @@ public final class Bench {
     return "/api/projects/" + project + "/status";
   }
 
-  private void openAll(SseLoad load, List<UUID> projects, int streams, int perMillis)
-      throws Exception {
-    openAll(load, PORT, projects, streams, perMillis);
-  }
-
   /** Opens streams spread over the projects, at most 500 waiting at a time. */
-  private void openAll(SseLoad load, int port, List<UUID> projects, int streams, int ignored)
-      throws Exception {
+  private void openAll(SseLoad load, List<UUID> projects, int streams) throws Exception {
     var token = keys.token(USER);
     long base = load.connected.sum();
     for (int i = 0; i < streams; i++) {
@@ -939,9 +929,5 @@ public final class Bench {
   private static double median(List<Double> values) {
     var sorted = values.stream().sorted().toList();
     return sorted.get(sorted.size() / 2);
-  }
-
-  static Instant now() {
-    return Instant.now();
   }
 }
