@@ -30,6 +30,17 @@ public final class Api {
     return SseClient.open(status(base, project, null), all).awaitConnected();
   }
 
+  /**
+   * The bytes of a stream request for the user, for tests that speak HTTP over a raw socket (to
+   * stall, reset or drop it as no HTTP client would).
+   */
+  public static byte[] rawStreamRequest(URL base, UUID project, String user) {
+    return ("GET /api/projects/%s/status HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n"
+            + "Authorization: Bearer %s\r\n\r\n")
+        .formatted(project, base.getHost(), Tokens.forUser(user))
+        .getBytes(StandardCharsets.US_ASCII);
+  }
+
   public static String query(String name, String value) {
     return name + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8);
   }

@@ -81,6 +81,11 @@ public final class Db {
     return id;
   }
 
+  /** What a worker writes: the source's new status; the trigger makes it a status_update event. */
+  public static void setSourceStatus(UUID source, String status) {
+    exec("UPDATE ingestion_sources SET status = ? WHERE id = ?", status, source);
+  }
+
   /** A new project, with the given users as members. */
   public static UUID project(String... members) {
     var id = UUID.randomUUID();

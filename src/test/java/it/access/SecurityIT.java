@@ -108,12 +108,12 @@ class SecurityIT extends ServiceTest {
     try (var client =
         SseClient.open(Api.status(base, project, null), "Authorization", "Bearer " + shortLived)
             .awaitConnected()) {
-      Db.exec("UPDATE ingestion_sources SET status = 'one' WHERE id = ?", source);
+      Db.setSourceStatus(source, "one");
       lastId = client.awaitProjectEvents(1).projectEvents().get(0).id();
       await().atMost(Duration.ofSeconds(20)).until(client::ended);
       assertThat(client.lines()).contains(": token expired");
     }
-    Db.exec("UPDATE ingestion_sources SET status = 'two' WHERE id = ?", source);
+    Db.setSourceStatus(source, "two");
     try (var resumed = Api.stream(base, project, "alice", "Last-Event-ID", lastId)) {
       var events = resumed.awaitProjectEvents(1).projectEvents();
       assertThat(Http.json(events.get(0).data()).getString("status")).isEqualTo("two");
@@ -293,10 +293,7 @@ class SecurityIT extends ServiceTest {
       var written = new HashMap<UUID, Integer>();
       for (int i = 0; i < 120; i++) {
         var project = projects.get(random.nextInt(projects.size()));
-        Db.exec(
-            "UPDATE ingestion_sources SET status = ? WHERE id = ?",
-            project + "#" + i,
-            sources.get(project));
+        Db.setSourceStatus(sources.get(project), project + "#" + i);
         written.merge(project, 1, Integer::sum);
       }
       for (var stream : streams) {

@@ -9,7 +9,6 @@ import it.Http;
 import it.Metrics;
 import it.ServiceTest;
 import it.SseClient;
-import it.Tokens;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -18,7 +17,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,7 +40,7 @@ class ChurnIT extends ServiceTest {
   @Test
   void noticesAClosedSocketAndAKilledClientWithinOneHeartbeat() throws Exception {
     var project = Db.project("quitter");
-    var request = request(project, "quitter");
+    var request = Api.rawStreamRequest(base, project, "quitter");
     for (boolean reset : new boolean[] {false, true}) {
       // A stream whose client went away at once, before any keep-alive.
       double open = Metrics.value(base, "status_stream_open_streams");
@@ -68,7 +66,7 @@ class ChurnIT extends ServiceTest {
     for (int u = 0; u < USERS; u++) {
       var user = "churn-" + u;
       Db.exec("INSERT INTO project_members (project_id, user_id) VALUES (?, ?)", project, user);
-      requests.add(request(project, user));
+      requests.add(Api.rawStreamRequest(base, project, user));
     }
     double streamsBefore = Metrics.value(base, "status_stream_open_streams");
     double projectsBefore = Metrics.value(base, "status_stream_active_projects");
@@ -125,13 +123,6 @@ class ChurnIT extends ServiceTest {
         .until(() -> Metrics.value(base, "thread_count") <= threadsBefore + 10);
     assertThat(Http.get(URI.create(base.toString()).resolve("/health/live")).statusCode())
         .isEqualTo(200);
-  }
-
-  private byte[] request(UUID project, String user) {
-    return ("GET /api/projects/%s/status HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n"
-            + "Authorization: Bearer %s\r\n\r\n")
-        .formatted(project, base.getHost(), Tokens.forUser(user))
-        .getBytes(StandardCharsets.US_ASCII);
   }
 
   /** A raw stream, read up to its connected message. */

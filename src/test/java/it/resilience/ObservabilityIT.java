@@ -38,7 +38,7 @@ class ObservabilityIT extends ServiceTest {
     try (var client = Api.stream(base, project, "alice")) {
       assertThat(Metrics.value(base, "status_stream_open_streams")).isGreaterThanOrEqualTo(1);
       for (int i = 0; i < 3; i++) {
-        Db.exec("UPDATE ingestion_sources SET status = ? WHERE id = ?", "s" + i, source);
+        Db.setSourceStatus(source, "s" + i);
       }
       client.awaitProjectEvents(3);
       await()

@@ -23,7 +23,7 @@ class OutageIT extends ServiceTest {
     var project = Db.project("alice");
     var source = Db.source(project);
     try (var client = Api.stream(base, project, "alice")) {
-      Db.exec("UPDATE ingestion_sources SET status = 'before' WHERE id = ?", source);
+      Db.setSourceStatus(source, "before");
       client.awaitProjectEvents(1);
 
       LocalPostgres.stop();
@@ -48,7 +48,7 @@ class OutageIT extends ServiceTest {
       }
 
       for (int i = 0; i < 5; i++) {
-        Db.exec("UPDATE ingestion_sources SET status = ? WHERE id = ?", "after " + i, source);
+        Db.setSourceStatus(source, "after " + i);
       }
       await().atMost(Duration.ofSeconds(5)).until(() -> client.projectEvents().size() >= 6);
       assertThat(client.projectEventIds()).isEqualTo(LongStream.rangeClosed(1, 6).boxed().toList());

@@ -35,15 +35,14 @@ class RestartIT {
           SseClient.open(server.uri("/api/projects/" + project + "/status"), auth)
               .awaitConnected()) {
         for (int i = 0; i < 3; i++) {
-          Db.exec("UPDATE ingestion_sources SET status = ? WHERE id = ?", "before " + i, source);
+          Db.setSourceStatus(source, "before " + i);
         }
         lastId = client.awaitProjectEvents(3).projectEvents().get(2).id();
 
         server.stop();
         // Written while no instance is up: the log keeps it.
         for (int i = 0; i < 4; i++) {
-          Db.exec(
-              "UPDATE ingestion_sources SET status = ? WHERE id = ?", "while down " + i, source);
+          Db.setSourceStatus(source, "while down " + i);
         }
         assertThat(client.awaitEnded().ended()).isTrue();
       }
@@ -56,7 +55,7 @@ class RestartIT {
                   "Last-Event-ID",
                   lastId)
               .awaitConnected()) {
-        Db.exec("UPDATE ingestion_sources SET status = 'after' WHERE id = ?", source);
+        Db.setSourceStatus(source, "after");
         assertThat(resumed.awaitProjectEvents(5).projectEventIds())
             .isEqualTo(LongStream.rangeClosed(4, 8).boxed().toList());
       }

@@ -8,11 +8,9 @@ import it.Db;
 import it.Metrics;
 import it.ServiceTest;
 import it.SseClient;
-import it.Tokens;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,18 +32,7 @@ class SlowClientIT extends ServiceTest {
       stalled.setReceiveBufferSize(4096);
       stalled.connect(new InetSocketAddress(base.getHost(), base.getPort()));
       OutputStream out = stalled.getOutputStream();
-      out.write(
-          ("GET /api/projects/"
-                  + project
-                  + "/status HTTP/1.1\r\n"
-                  + "Host: "
-                  + base.getHost()
-                  + "\r\n"
-                  + "Accept: text/event-stream\r\n"
-                  + "Authorization: Bearer "
-                  + Tokens.forUser("stalled")
-                  + "\r\n\r\n")
-              .getBytes(StandardCharsets.US_ASCII));
+      out.write(Api.rawStreamRequest(base, project, "stalled"));
       out.flush();
 
       List<SseClient> readers = new ArrayList<>();

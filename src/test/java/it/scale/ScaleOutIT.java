@@ -82,10 +82,7 @@ class ScaleOutIT extends ServiceTest {
                           () -> {
                             var source = Db.source(project);
                             for (int i = 0; i < writesPerProject; i++) {
-                              Db.exec(
-                                  "UPDATE ingestion_sources SET status = ? WHERE id = ?",
-                                  "step " + i,
-                                  source);
+                              Db.setSourceStatus(source, "step " + i);
                             }
                           }))
               .toArray(CompletableFuture[]::new);
@@ -108,16 +105,16 @@ class ScaleOutIT extends ServiceTest {
     String lastId;
     try (var onA = Api.stream(base, project, "alice")) {
       for (int i = 0; i < 3; i++) {
-        Db.exec("UPDATE ingestion_sources SET status = ? WHERE id = ?", "on A " + i, source);
+        Db.setSourceStatus(source, "on A " + i);
       }
       lastId = onA.awaitProjectEvents(3).projectEvents().get(2).id();
     }
     // Written while the client is between instances.
     for (int i = 0; i < 2; i++) {
-      Db.exec("UPDATE ingestion_sources SET status = ? WHERE id = ?", "moving " + i, source);
+      Db.setSourceStatus(source, "moving " + i);
     }
     try (var onB = streamOnOther(project, "alice", "Last-Event-ID", lastId)) {
-      Db.exec("UPDATE ingestion_sources SET status = 'on B' WHERE id = ?", source);
+      Db.setSourceStatus(source, "on B");
       assertThat(onB.awaitProjectEvents(3).projectEventIds()).containsExactly(4L, 5L, 6L);
     }
     // And the polling fallback of either instance reads the same log.

@@ -223,10 +223,7 @@ class DeliveryIT extends ServiceTest {
       }
       for (int i = 0; i < writesPerProject; i++) {
         for (int p = 0; p < projects; p++) {
-          Db.exec(
-              "UPDATE ingestion_sources SET status = ? WHERE id = ?",
-              ids.get(p) + "/" + i,
-              sources.get(p));
+          Db.setSourceStatus(sources.get(p), ids.get(p) + "/" + i);
         }
       }
       for (int p = 0; p < projects; p++) {
