@@ -27,17 +27,11 @@ public class EventLog {
   public record Position(long head, boolean resyncRequired) {}
 
   public List<StatusEvent> after(UUID project, long afterId, int limit) throws SQLException {
-    try (var connection = pool.getConnection()) {
-      return after(connection, project, afterId, limit);
-    }
-  }
-
-  public List<StatusEvent> after(Connection connection, UUID project, long afterId, int limit)
-      throws SQLException {
-    try (var query =
-        connection.prepareStatement(
-            "SELECT id, payload::text, created_at FROM status_events"
-                + " WHERE project_id = ? AND id > ? ORDER BY id LIMIT ?")) {
+    try (var connection = pool.getConnection();
+        var query =
+            connection.prepareStatement(
+                "SELECT id, payload::text, created_at FROM status_events"
+                    + " WHERE project_id = ? AND id > ? ORDER BY id LIMIT ?")) {
       query.setObject(1, project);
       query.setLong(2, afterId);
       query.setInt(3, limit);

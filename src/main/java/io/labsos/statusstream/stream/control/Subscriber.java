@@ -194,9 +194,9 @@ public final class Subscriber {
         return; // still replaying: its writes keep the connection busy
       }
     }
+    long nanos = System.nanoTime();
     long pending = pendingSinceNanos;
-    if (pending != 0
-        && System.nanoTime() - pending > TimeUnit.MILLISECONDS.toNanos(writeTimeoutMillis)) {
+    if (pending != 0 && nanos - pending > TimeUnit.MILLISECONDS.toNanos(writeTimeoutMillis)) {
       metrics.slowClientDisconnected();
       close("write timed out");
       return;
@@ -206,7 +206,6 @@ public final class Subscriber {
       queue(new Frame(sse.newEventBuilder().comment("token expired").build(), null));
       return;
     }
-    long nanos = System.nanoTime();
     if (nanos - lastFrameNanos >= heartbeatNanos * 9 / 10) {
       queue(new Frame(sse.newEventBuilder().comment("keepalive").build(), null));
     } else if (nanos - lastWriteNanos >= heartbeatNanos * 4 / 10) {
