@@ -3,13 +3,41 @@ package it;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
 
-/** The test's own view of PostgreSQL: plain SQL, exactly as other services write it. */
-public final class Db {
+/**
+ * The test's own view of PostgreSQL: plain SQL, exactly as other services write it. The static
+ * methods work on the database the server under test uses; {@link #create()} makes a database of a
+ * test's own (for a server it starts itself), with the same methods.
+ */
+public final class Db implements AutoCloseable {
 
-  private Db() {}
+  private static final Db SHARED = new Db(env("DB_NAME", "labsos"));
+
+  private final String name;
+
+  private Db(String name) {
+    this.name = name;
+  }
+
+  /** A new, empty database; closing it drops it, whoever is still connected. */
+  public static Db create() {
+    var db = new Db("it_" + UUID.randomUUID().toString().replace("-", ""));
+    exec("CREATE DATABASE " + db.name);
+    return db;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public void close() {
+    exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+  }
 
   public static String env(String name, String fallback) {
     String value = System.getenv(name);
@@ -17,7 +45,7 @@ public final class Db {
   }
 
   public static String url() {
-    return url(env("DB_NAME", "labsos"));
+    return url(SHARED.name);
   }
 
   public static String url(String database) {
@@ -30,7 +58,7 @@ public final class Db {
   }
 
   public static Connection connect() throws SQLException {
-    return connect(env("DB_NAME", "labsos"));
+    return SHARED.connection();
   }
 
   public static Connection connect(String database) throws SQLException {
@@ -41,9 +69,17 @@ public final class Db {
     return DriverManager.getConnection(url(database), props);
   }
 
+  public Connection connection() throws SQLException {
+    return connect(name);
+  }
+
   /** Runs one statement in its own transaction. */
   public static int exec(String sql, Object... args) {
-    try (var c = connect();
+    return SHARED.run(sql, args);
+  }
+
+  public int run(String sql, Object... args) {
+    try (var c = connection();
         var statement = c.prepareStatement(sql)) {
       for (int i = 0; i < args.length; i++) {
         statement.setObject(i + 1, args[i]);
@@ -56,7 +92,11 @@ public final class Db {
 
   /** Runs a query whose answer is one value. */
   public static <T> T value(Class<T> type, String sql, Object... args) {
-    try (var c = connect();
+    return SHARED.query(type, sql, args);
+  }
+
+  public <T> T query(Class<T> type, String sql, Object... args) {
+    try (var c = connection();
         var statement = c.prepareStatement(sql)) {
       for (int i = 0; i < args.length; i++) {
         statement.setObject(i + 1, args[i]);
@@ -72,8 +112,12 @@ public final class Db {
 
   /** A new ingestion source of the project, named papers.csv and queued. */
   public static UUID source(UUID project) {
+    return SHARED.newSource(project);
+  }
+
+  public UUID newSource(UUID project) {
     var id = UUID.randomUUID();
-    exec(
+    run(
         "INSERT INTO ingestion_sources (id, project_id, source_name, status)"
             + " VALUES (?, ?, 'papers.csv', 'queued')",
         id,
@@ -83,15 +127,57 @@ public final class Db {
 
   /** What a worker writes: the source's new status; the trigger makes it a status_update event. */
   public static void setSourceStatus(UUID source, String status) {
-    exec("UPDATE ingestion_sources SET status = ? WHERE id = ?", status, source);
+    SHARED.sourceStatus(source, status);
+  }
+
+  public void sourceStatus(UUID source, String status) {
+    run("UPDATE ingestion_sources SET status = ? WHERE id = ?", status, source);
+  }
+
+  /** The ids of the project's events in the log, in order: what its streams must carry. */
+  public static List<Long> eventIds(UUID project) {
+    return SHARED.idsOf(project);
+  }
+
+  public List<Long> idsOf(UUID project) {
+    try (var c = connection();
+        var statement =
+            c.prepareStatement("SELECT id FROM status_events WHERE project_id = ? ORDER BY id")) {
+      statement.setObject(1, project);
+      try (var rows = statement.executeQuery()) {
+        var ids = new ArrayList<Long>();
+        while (rows.next()) {
+          ids.add(rows.getLong(1));
+        }
+        return ids;
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The project's position: its newest event id, 0 when it has none. */
+  public static long head(UUID project) {
+    return SHARED.headOf(project);
+  }
+
+  public long headOf(UUID project) {
+    return query(
+        Long.class,
+        "SELECT coalesce((SELECT last_id FROM status_event_heads WHERE project_id = ?), 0)",
+        project);
   }
 
   /** A new project, with the given users as members. */
   public static UUID project(String... members) {
+    return SHARED.newProject(members);
+  }
+
+  public UUID newProject(String... members) {
     var id = UUID.randomUUID();
-    exec("INSERT INTO projects (id, name) VALUES (?, ?)", id, "test project " + id);
+    run("INSERT INTO projects (id, name) VALUES (?, ?)", id, "test project " + id);
     for (var member : members) {
-      exec("INSERT INTO project_members (project_id, user_id) VALUES (?, ?)", id, member);
+      run("INSERT INTO project_members (project_id, user_id) VALUES (?, ?)", id, member);
     }
     return id;
   }

@@ -20,6 +20,7 @@ public final class JarServer implements AutoCloseable {
   private final int port;
   private final Map<String, String> env;
   private Process process;
+  private Path run;
   private List<ProcessHandle> children = List.of();
 
   public JarServer(Path java, Path work, int port, Map<String, String> env) {
@@ -33,9 +34,43 @@ public final class JarServer implements AutoCloseable {
     return URI.create("http://localhost:" + port + path);
   }
 
+  /**
+   * The environment of a server that trusts the test tokens, with the given settings as name, value
+   * pairs.
+   */
+  public static Map<String, String> trustingTestTokens(String... settings) {
+    var env = new HashMap<String, String>();
+    env.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", System.getProperty("it.jwks"));
+    env.put("MP_JWT_VERIFY_ISSUER", Tokens.ISSUER);
+    for (int i = 0; i < settings.length; i += 2) {
+      env.put(settings[i], settings[i + 1]);
+    }
+    return env;
+  }
+
   /** Starts the server and waits until it reports ready. */
   public JarServer start() throws IOException {
-    var run = Files.createTempDirectory(work, "run");
+    launch();
+    return awaitReady();
+  }
+
+  /** Waits until the server reports ready. */
+  public JarServer awaitReady() {
+    var started = process;
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> !started.isAlive() || isReady());
+    if (!process.isAlive()) {
+      throw new IllegalStateException("the server stopped: see " + run.resolve("server.out"));
+    }
+    children = process.descendants().toList();
+    return this;
+  }
+
+  /** Starts the server process and returns at once. */
+  public JarServer launch() throws IOException {
+    run = Files.createTempDirectory(work, "run");
     var command =
         new ProcessBuilder(java.toString(), "-jar", System.getProperty("it.jar"))
             .directory(run.toFile())
@@ -49,15 +84,6 @@ public final class JarServer implements AutoCloseable {
     environment.put("HTTPS_PORT", String.valueOf(port + 363));
     environment.put("WLP_JAR_EXTRACT_DIR", run.resolve("wlp").toString());
     process = command.start();
-    var started = process;
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(500))
-        .until(() -> !started.isAlive() || isReady());
-    if (!process.isAlive()) {
-      throw new IllegalStateException("the server stopped: see " + run.resolve("server.out"));
-    }
-    children = process.descendants().toList();
     return this;
   }
 
@@ -67,6 +93,11 @@ public final class JarServer implements AutoCloseable {
     } catch (RuntimeException e) {
       return false;
     }
+  }
+
+  /** What the launcher and the server wrote to the console. */
+  public Path output() {
+    return run.resolve("server.out");
   }
 
   public boolean isAlive() {

@@ -23,6 +23,8 @@ public final class SseClient implements AutoCloseable {
   /** One event as the SSE parsing rules assemble it. */
   public record Event(String id, String data, String retry, List<String> fieldNames) {}
 
+  public static final String RESYNC_REQUIRED = "{\"type\":\"resync_required\"}";
+
   /** Each stream is read on a thread of its own: reads block. */
   private static final ExecutorService READERS =
       Executors.newCachedThreadPool(
@@ -113,7 +115,14 @@ public final class SseClient implements AutoCloseable {
 
   /** The events that carry an id: the project's events, without connected or resync messages. */
   public List<Event> projectEvents() {
-    return events.stream().filter(e -> e.id() != null).toList();
+    return events.stream()
+        .filter(e -> e.id() != null && !RESYNC_REQUIRED.equals(e.data()))
+        .toList();
+  }
+
+  /** Whether the server told the client to refetch its state. */
+  public boolean resyncRequired() {
+    return events.stream().anyMatch(e -> RESYNC_REQUIRED.equals(e.data()));
   }
 
   /** The ids of {@link #projectEvents()}, as numbers. */

@@ -8,7 +8,6 @@ import it.SseClient;
 import it.Tokens;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,8 +55,9 @@ class RestartIT {
                   lastId)
               .awaitConnected()) {
         Db.setSourceStatus(source, "after");
-        assertThat(resumed.awaitProjectEvents(5).projectEventIds())
-            .isEqualTo(LongStream.rangeClosed(4, 8).boxed().toList());
+        var ids = Db.eventIds(project);
+        assertThat(ids).hasSize(8);
+        assertThat(resumed.awaitProjectEvents(5).projectEventIds()).isEqualTo(ids.subList(3, 8));
       }
     }
   }

@@ -38,7 +38,7 @@ class WedgedListenerIT {
 
       locker.setAutoCommit(false);
       try (var lock = locker.createStatement()) {
-        lock.execute("LOCK TABLE status_events IN ACCESS EXCLUSIVE MODE");
+        lock.execute("LOCK TABLE status_events, status_event_heads IN ACCESS EXCLUSIVE MODE");
       }
       // A notification sends the listener to read the log, where it now waits on the lock.
       Db.exec("NOTIFY status_stream, '" + UUID.randomUUID() + "'");

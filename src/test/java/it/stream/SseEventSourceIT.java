@@ -43,7 +43,7 @@ class SseEventSourceIT extends ServiceTest {
       }
       assertThat(Http.json(received.get(0).readData()).getString("type")).isEqualTo("connected");
       var event = received.get(1);
-      assertThat(event.getId()).isEqualTo("1");
+      assertThat(event.getId()).isEqualTo(String.valueOf(Db.head(project)));
       assertThat(event.getName()).isNull();
       var json = Http.json(event.readData());
       assertThat(json.getString("type")).isEqualTo("new_proposal");

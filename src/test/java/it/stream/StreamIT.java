@@ -21,6 +21,7 @@ class StreamIT extends ServiceTest {
 
   private static final String CONNECTED =
       "{\"type\":\"connected\",\"message\":\"Connected to status updates\"}";
+  private static final String RESYNC = "{\"type\":\"resync_required\"}";
 
   private static void touch(UUID source, String status) {
     Db.exec(
@@ -143,69 +144,71 @@ class StreamIT extends ServiceTest {
   void replaysWhatWasMissedAfterLastEventIdFromHeaderOrQuery() {
     var project = Db.project("alice");
     var source = Db.source(project);
-    long first;
     try (var client = Api.stream(base, project, "alice")) {
       for (int i = 0; i < 3; i++) {
         touch(source, "step " + i);
       }
-      first = Long.parseLong(client.awaitProjectEvents(3).projectEvents().get(0).id());
+      client.awaitProjectEvents(3);
     }
     touch(source, "while away 1");
     touch(source, "while away 2");
+    var ids = Db.eventIds(project);
+    assertThat(ids).hasSize(5);
 
-    try (var byHeader = Api.stream(base, project, "alice", "Last-Event-ID", String.valueOf(first));
+    try (var byHeader =
+            Api.stream(base, project, "alice", "Last-Event-ID", String.valueOf(ids.get(0)));
         var byQuery =
             SseClient.open(
                     Api.status(
                         base,
                         project,
-                        Api.query("token", Tokens.forUser("alice"))
-                            + "&lastEventId="
-                            + (first + 2)))
+                        Api.query("token", Tokens.forUser("alice")) + "&lastEventId=" + ids.get(2)))
                 .awaitConnected()) {
       byHeader.awaitProjectEvents(4);
       byQuery.awaitProjectEvents(2);
       touch(source, "live");
-      assertThat(byHeader.awaitProjectEvents(5).projectEventIds())
-          .containsExactly(first + 1, first + 2, first + 3, first + 4, first + 5);
-      assertThat(byQuery.awaitProjectEvents(3).projectEventIds())
-          .containsExactly(first + 3, first + 4, first + 5);
+      var all = Db.eventIds(project);
+      assertThat(byHeader.awaitProjectEvents(5).projectEventIds()).isEqualTo(all.subList(1, 6));
+      assertThat(byQuery.awaitProjectEvents(3).projectEventIds()).isEqualTo(all.subList(3, 6));
       assertThat(Http.json(byHeader.projectEvents().get(2).data()).getString("status"))
           .isEqualTo("while away 1");
+      assertThat(byHeader.events()).noneMatch(e -> RESYNC.equals(e.data()));
     }
   }
 
   @Test
-  void asksForResyncWhenTheCursorWasPurgedOrIsNewerThanAnyIssued() {
+  void asksForResyncWithThePositionWhenTheCursorWasPurgedOrIsNotInTheLog() {
     var project = Db.project("alice");
     var source = Db.source(project);
     for (int i = 0; i < 3; i++) {
       touch(source, "step " + i);
     }
+    var ids = Db.eventIds(project);
     // As retention would: the oldest events are gone.
-    Db.exec("DELETE FROM status_events WHERE project_id = ? AND id <= 2", project);
+    Db.exec("DELETE FROM status_events WHERE project_id = ? AND id <= ?", project, ids.get(1));
+    long head = Db.head(project);
 
-    for (var cursor : List.of("1", "99")) {
-      try (var client = Api.stream(base, project, "alice", "Last-Event-ID", cursor)) {
+    // Purged; never issued (a restored database); between two issued ids; 0 (from the start).
+    for (var cursor :
+        List.of(ids.get(0), ids.get(2) + 1_000_000, ids.get(2) - 1, ids.get(0) - 1, 0L)) {
+      try (var client =
+          Api.stream(base, project, "alice", "Last-Event-ID", String.valueOf(cursor))) {
         await().atMost(Duration.ofSeconds(10)).until(() -> client.events().size() >= 2);
         var resync = client.events().get(1);
-        assertThat(resync.data()).isEqualTo("{\"type\":\"resync_required\"}");
-        assertThat(resync.id()).isNull();
+        assertThat(resync.data()).as("cursor " + cursor).isEqualTo(RESYNC);
+        assertThat(resync.id()).isEqualTo(String.valueOf(head));
         touch(source, "after resync");
+        head = Db.head(project);
         assertThat(client.awaitProjectEvents(1).projectEventIds())
             .as("only live events after a resync")
-            .hasSize(1)
-            .allMatch(id -> id >= 4);
+            .containsExactly(head);
       }
     }
     // A cursor at the head needs nothing: no resync, nothing replayed.
-    long head =
-        Db.value(
-            Long.class, "SELECT last_id FROM status_event_heads WHERE project_id = ?", project);
     try (var client = Api.stream(base, project, "alice", "Last-Event-ID", String.valueOf(head))) {
       touch(source, "next");
-      assertThat(client.awaitProjectEvents(1).projectEventIds()).containsExactly(head + 1);
-      assertThat(client.events()).noneMatch(e -> "{\"type\":\"resync_required\"}".equals(e.data()));
+      assertThat(client.awaitProjectEvents(1).projectEventIds()).containsExactly(Db.head(project));
+      assertThat(client.events()).noneMatch(e -> RESYNC.equals(e.data()));
     }
   }
 
@@ -223,23 +226,15 @@ class StreamIT extends ServiceTest {
     var source = Db.source(project);
     touch(source, "old");
     touch(source, "new");
+    var ids = Db.eventIds(project);
     Db.exec(
         "UPDATE status_events SET created_at = now() - interval '100 hours'"
-            + " WHERE project_id = ? AND id = 1",
-        project);
+            + " WHERE project_id = ? AND id = ?",
+        project,
+        ids.get(0));
     await()
         .atMost(Duration.ofSeconds(30))
-        .until(
-            () ->
-                Db.value(
-                        Long.class,
-                        "SELECT count(*) FROM status_events WHERE project_id = ? AND id = 1",
-                        project)
-                    == 0L);
-    assertThat(
-            Db.value(
-                Long.class, "SELECT count(*) FROM status_events WHERE project_id = ?", project))
-        .isEqualTo(1L);
+        .until(() -> Db.eventIds(project).equals(ids.subList(1, 2)));
   }
 
   @Test
@@ -249,30 +244,49 @@ class StreamIT extends ServiceTest {
     for (int i = 0; i < 5; i++) {
       touch(source, "step " + i);
     }
+    var ids = Db.eventIds(project).stream().map(String::valueOf).toList();
     var auth = new String[] {"Authorization", "Bearer " + Tokens.forUser("alice")};
 
     var page1 = Http.json(Http.get(Api.events(base, project, "after=0&limit=2"), auth).body());
-    assertThat(page1.getJsonArray("events").stream().map(e -> e.asJsonObject().getString("id")))
-        .containsExactly("1", "2");
-    assertThat(page1.getString("lastEventId")).isEqualTo("2");
+    assertThat(idsOf(page1)).isEqualTo(ids.subList(0, 2));
+    assertThat(page1.getString("lastEventId")).isEqualTo(ids.get(1));
     assertThat(page1.containsKey("resyncRequired")).isFalse();
     var data = page1.getJsonArray("events").getJsonObject(0).getJsonObject("data");
     assertThat(data.getString("type")).isEqualTo("status_update");
     assertThat(data.getString("status")).isEqualTo("step 0");
 
-    var page2 = Http.json(Http.get(Api.events(base, project, "after=2&limit=2"), auth).body());
-    assertThat(page2.getString("lastEventId")).isEqualTo("4");
-    var page3 = Http.json(Http.get(Api.events(base, project, "after=4"), auth).body());
-    assertThat(page3.getJsonArray("events")).hasSize(1);
-    assertThat(page3.getString("lastEventId")).isEqualTo("5");
-    var empty = Http.json(Http.get(Api.events(base, project, "after=5"), auth).body());
+    var page2 =
+        Http.json(
+            Http.get(Api.events(base, project, "after=" + ids.get(1) + "&limit=2"), auth).body());
+    assertThat(idsOf(page2)).isEqualTo(ids.subList(2, 4));
+    assertThat(page2.getString("lastEventId")).isEqualTo(ids.get(3));
+    var page3 = Http.json(Http.get(Api.events(base, project, "after=" + ids.get(3)), auth).body());
+    assertThat(idsOf(page3)).containsExactly(ids.get(4));
+    assertThat(page3.getString("lastEventId")).isEqualTo(ids.get(4));
+    var empty = Http.json(Http.get(Api.events(base, project, "after=" + ids.get(4)), auth).body());
     assertThat(empty.getJsonArray("events")).isEmpty();
-    assertThat(empty.getString("lastEventId")).isEqualTo("5");
+    assertThat(empty.getString("lastEventId")).isEqualTo(ids.get(4));
+    var fromStart = Http.json(Http.get(Api.events(base, project, null), auth).body());
+    assertThat(idsOf(fromStart)).isEqualTo(ids);
 
-    Db.exec("DELETE FROM status_events WHERE project_id = ? AND id <= 3", project);
-    var resync = Http.json(Http.get(Api.events(base, project, "after=1"), auth).body());
-    assertThat(resync.getBoolean("resyncRequired")).isTrue();
-    assertThat(resync.getJsonArray("events").stream().map(e -> e.asJsonObject().getString("id")))
-        .containsExactly("4", "5");
+    // Purged, not in the log, or beyond it: nothing but the position to go on from.
+    Db.exec(
+        "DELETE FROM status_events WHERE project_id = ? AND id <= ?",
+        project,
+        Long.valueOf(ids.get(2)));
+    for (var after : List.of(ids.get(0), "1", String.valueOf(Long.parseLong(ids.get(4)) + 1))) {
+      var resync = Http.json(Http.get(Api.events(base, project, "after=" + after), auth).body());
+      assertThat(resync.getBoolean("resyncRequired")).as(after).isTrue();
+      assertThat(resync.getJsonArray("events")).isEmpty();
+      assertThat(resync.getString("lastEventId")).isEqualTo(ids.get(4));
+    }
+    var continued =
+        Http.json(Http.get(Api.events(base, project, "after=" + ids.get(2)), auth).body());
+    assertThat(continued.containsKey("resyncRequired")).isFalse();
+    assertThat(idsOf(continued)).isEqualTo(ids.subList(3, 5));
+  }
+
+  private static List<String> idsOf(JsonObject page) {
+    return page.getJsonArray("events").stream().map(e -> e.asJsonObject().getString("id")).toList();
   }
 }

@@ -4,8 +4,10 @@ import io.labsos.statusstream.events.entity.StatusEvent;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,34 +15,49 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 /**
- * Reads the durable event log that the triggers of {@code V2__event_log.sql} append to. Ids are per
- * project, gapless and in commit order (a row lock on the project's head serializes its writers),
- * so "every event after id N" is a complete answer at any moment.
+ * Reads the durable event log that the trigger of {@code V3__capture.sql} appends to. Ids grow
+ * strictly within a project in commit order (a row lock on the project's head serializes its
+ * writers), so "every event after id N" is a complete answer at any moment; each event names the id
+ * before it ({@code prev_id}), so a reader can tell that what it read continues its position.
  */
 @ApplicationScoped
 public class EventLog {
 
+  /** The columns every read returns, in this order. */
+  private static final String EVENT =
+      "e.project_id, e.id, coalesce(e.prev_id, e.id - 1), e.payload::text, e.created_at";
+
   @Resource(lookup = "jdbc/statusStream")
   DataSource pool;
 
-  /** Where a client's cursor stands against the log. */
-  public record Position(long head, boolean resyncRequired) {}
+  /**
+   * Where a client's position stands against the log.
+   *
+   * @param head the project's newest id (0 when it has none)
+   * @param continues whether the log continues the position: it is the head, or the event after it
+   *     names it as its predecessor. Not when the events after it were purged, nor when the
+   *     position belongs to a history the database no longer has (a restore, a failover).
+   */
+  public record Position(long head, boolean continues) {}
+
+  /** A project's head and what the log holds after a cursor, as the listener reads them. */
+  public record Read(UUID project, Long head, List<StatusEvent> events) {}
 
   public List<StatusEvent> after(UUID project, long afterId, int limit) throws SQLException {
     try (var connection = pool.getConnection();
         var query =
             connection.prepareStatement(
-                "SELECT id, payload::text, created_at FROM status_events"
-                    + " WHERE project_id = ? AND id > ? ORDER BY id LIMIT ?")) {
+                "SELECT "
+                    + EVENT
+                    + " FROM status_events e WHERE e.project_id = ? AND e.id > ?"
+                    + " ORDER BY e.id LIMIT ?")) {
       query.setObject(1, project);
       query.setLong(2, afterId);
       query.setInt(3, limit);
       try (var rows = query.executeQuery()) {
         var events = new ArrayList<StatusEvent>();
         while (rows.next()) {
-          events.add(
-              new StatusEvent(
-                  project, rows.getLong(1), rows.getString(2), rows.getTimestamp(3).toInstant()));
+          events.add(event(rows, 1));
         }
         return events;
       }
@@ -48,11 +65,12 @@ public class EventLog {
   }
 
   /**
-   * The events after each project's cursor, at most {@code limitPerProject} per project, in one
-   * round trip: ordered by project, then id. What the listener reads when many projects moved.
+   * For each project: its head (null when it has none: deleted, or never had an event) and the
+   * events after its cursor, at most {@code limitPerProject}, in one round trip. What the listener
+   * reads when projects it delivers moved.
    */
-  public List<StatusEvent> afterEach(
-      Connection connection, Map<UUID, Long> cursors, int limitPerProject) throws SQLException {
+  public List<Read> afterEach(Connection connection, Map<UUID, Long> cursors, int limitPerProject)
+      throws SQLException {
     var projects = cursors.keySet().toArray(UUID[]::new);
     var after = new Long[projects.length];
     for (int i = 0; i < projects.length; i++) {
@@ -60,80 +78,95 @@ public class EventLog {
     }
     try (var query =
         connection.prepareStatement(
-            "SELECT c.project_id, e.id, e.payload::text, e.created_at"
+            "SELECT c.project_id, h.last_id, "
+                + EVENT
                 + " FROM unnest(?::uuid[], ?::bigint[]) AS c (project_id, after_id)"
-                + " CROSS JOIN LATERAL (SELECT id, payload, created_at FROM status_events"
+                + " LEFT JOIN status_event_heads h ON h.project_id = c.project_id"
+                + " LEFT JOIN LATERAL (SELECT * FROM status_events"
                 + " WHERE project_id = c.project_id AND id > c.after_id ORDER BY id LIMIT ?) e"
-                + " ORDER BY c.project_id, e.id")) {
+                + " ON true ORDER BY c.project_id, e.id")) {
       query.setArray(1, connection.createArrayOf("uuid", projects));
       query.setArray(2, connection.createArrayOf("bigint", after));
       query.setInt(3, limitPerProject);
       try (var rows = query.executeQuery()) {
-        var events = new ArrayList<StatusEvent>();
+        var reads = new ArrayList<Read>();
+        Read read = null;
         while (rows.next()) {
-          events.add(
-              new StatusEvent(
-                  rows.getObject(1, UUID.class),
-                  rows.getLong(2),
-                  rows.getString(3),
-                  rows.getTimestamp(4).toInstant()));
+          var project = rows.getObject(1, UUID.class);
+          if (read == null || !read.project().equals(project)) {
+            long head = rows.getLong(2);
+            read = new Read(project, rows.wasNull() ? null : head, new ArrayList<>());
+            reads.add(read);
+          }
+          rows.getLong(4);
+          if (!rows.wasNull()) {
+            read.events().add(event(rows, 3));
+          }
         }
-        return events;
+        return reads;
       }
     }
   }
 
   /**
-   * Whether the events after {@code lastEventId} can still be replayed: not when the next one was
-   * purged by retention, nor when the id is newer than any issued (a restored database).
+   * Where the log stands after {@code lastEventId}: see {@link Position}. A reader that then reads
+   * the events after it still checks that the first one names it: a purge may come in between.
    */
   public Position position(UUID project, long lastEventId) throws SQLException {
     try (var connection = pool.getConnection();
         var query =
             connection.prepareStatement(
                 "SELECT coalesce((SELECT last_id FROM status_event_heads WHERE project_id = ?), 0),"
-                    + " EXISTS (SELECT 1 FROM status_events WHERE project_id = ? AND id = ?)")) {
+                    + " (SELECT coalesce(prev_id, id - 1) FROM status_events"
+                    + " WHERE project_id = ? AND id > ? ORDER BY id LIMIT 1)")) {
       query.setObject(1, project);
       query.setObject(2, project);
-      query.setLong(3, lastEventId + 1);
+      query.setLong(3, lastEventId);
       try (var rows = query.executeQuery()) {
         rows.next();
         long head = rows.getLong(1);
-        boolean nextRetained = rows.getBoolean(2);
-        boolean resync = lastEventId > head || (lastEventId < head && !nextRetained);
-        return new Position(head, resync);
+        long next = rows.getLong(2);
+        boolean nextNamesIt = !rows.wasNull() && next == lastEventId;
+        return new Position(head, lastEventId == head || (lastEventId < head && nextNamesIt));
       }
     }
   }
 
-  /**
-   * The cursor from which what is retained of a project can be replayed: one below its oldest
-   * retained event, or its head when retention left none.
-   */
-  public long oldestRetained(UUID project) throws SQLException {
-    try (var connection = pool.getConnection();
-        var query =
-            connection.prepareStatement(
-                "SELECT coalesce((SELECT min(id) - 1 FROM status_events WHERE project_id = ?),"
-                    + " (SELECT last_id FROM status_event_heads WHERE project_id = ?), 0)")) {
-      query.setObject(1, project);
-      query.setObject(2, project);
-      try (var rows = query.executeQuery()) {
-        rows.next();
-        return rows.getLong(1);
-      }
-    }
-  }
-
-  /** The last issued id of every project that has events. */
+  /** The last id of every project that has events. */
   public Map<UUID, Long> heads(Connection connection) throws SQLException {
     try (var query = connection.createStatement();
         var rows = query.executeQuery("SELECT project_id, last_id FROM status_event_heads")) {
-      var heads = new HashMap<UUID, Long>();
-      while (rows.next()) {
-        heads.put(rows.getObject(1, UUID.class), rows.getLong(2));
-      }
-      return heads;
+      return heads(rows);
     }
+  }
+
+  /** The last id of those of the projects that have events. */
+  public Map<UUID, Long> heads(Connection connection, Collection<UUID> projects)
+      throws SQLException {
+    try (var query =
+        connection.prepareStatement(
+            "SELECT project_id, last_id FROM status_event_heads WHERE project_id = ANY (?)")) {
+      query.setArray(1, connection.createArrayOf("uuid", projects.toArray()));
+      try (var rows = query.executeQuery()) {
+        return heads(rows);
+      }
+    }
+  }
+
+  private static Map<UUID, Long> heads(ResultSet rows) throws SQLException {
+    var heads = new HashMap<UUID, Long>();
+    while (rows.next()) {
+      heads.put(rows.getObject(1, UUID.class), rows.getLong(2));
+    }
+    return heads;
+  }
+
+  private static StatusEvent event(ResultSet rows, int first) throws SQLException {
+    return new StatusEvent(
+        rows.getObject(first, UUID.class),
+        rows.getLong(first + 1),
+        rows.getLong(first + 2),
+        rows.getString(first + 3),
+        rows.getTimestamp(first + 4).toInstant());
   }
 }

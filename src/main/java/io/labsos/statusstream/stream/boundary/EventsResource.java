@@ -16,10 +16,12 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.sql.SQLException;
+import java.util.List;
 
 /**
  * {@code GET /api/projects/{projectId}/events?after=&limit=}: the polling fallback over the same
- * log as the stream. Without {@code after}, it answers from the oldest retained event.
+ * log as the stream. Without {@code after}, it answers from the oldest retained event; with it,
+ * only what continues it, or {@code "resyncRequired":true} and the project's current position.
  */
 @Path("projects/{projectId}/events")
 @RequestScoped
@@ -42,18 +44,23 @@ public class EventsResource {
     int limit = Params.limit(limitText);
     access.authorize(project, headers, uri);
 
+    // Without a position: from the oldest retained event. With one, the answer continues it or
+    // says resyncRequired and gives the project's position to go on from (the client refetches).
     long from = after == null ? 0 : after;
-    var position = log.position(project, from);
-    boolean resync = position.resyncRequired();
-    if (resync) {
-      // Older than retention: continue from the oldest retained; newer than issued: from the head.
-      from = from > position.head() ? position.head() : log.oldestRetained(project);
-    }
     var events = log.after(project, from, limit);
+    long last = from;
+    boolean resync = after != null && !events.isEmpty() && events.get(0).prevId() != after;
+    if (events.isEmpty() || resync) {
+      var position = log.position(project, from);
+      resync |= after != null && !position.continues();
+      last = position.head();
+      if (resync) {
+        events = List.of();
+      }
+    }
 
     // The payloads are JSON already (built by the triggers): they are embedded as they are.
     var json = new StringBuilder("{\"events\":[");
-    long last = from;
     for (int i = 0; i < events.size(); i++) {
       var event = events.get(i);
       json.append(i == 0 ? "" : ",")

@@ -2,20 +2,25 @@ package io.labsos.statusstream.stream.control;
 
 import io.labsos.statusstream.ApiError;
 import io.labsos.statusstream.access.control.Caller;
+import io.labsos.statusstream.events.control.ChangeListener;
+import io.labsos.statusstream.events.control.EventLog;
+import io.labsos.statusstream.events.entity.ProjectReset;
 import io.labsos.statusstream.events.entity.StatusEvent;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
+import jakarta.enterprise.concurrent.ManagedThreadFactory;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.Startup;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.Response.Status;
-import jakarta.ws.rs.sse.Sse;
-import jakarta.ws.rs.sse.SseEventSink;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -27,22 +32,31 @@ import java.util.logging.Logger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The subscribers of each project on this instance, and the per-user stream count. A project's
- * channel exists from its first subscriber to its last; the listener's events are handed to every
- * subscriber of the event's project and to no one else.
+ * The streams of each project on this instance, and the per-user stream count. A project's channel
+ * exists from its first subscriber to its last, and while it exists the listener reads the
+ * project's rows; the listener's events are handed to every subscriber of the event's project and
+ * to no one else.
  *
  * <p>The container's SseBroadcaster is not used: on Liberty it writes to its sinks one after the
  * other, and a sink whose client stopped reading blocks the caller for up to the write timeout,
- * which would stall the listener and every other subscriber behind it.
+ * which would stall the listener and every other subscriber behind it. Here the listener's thread
+ * only queues (each event encoded once, the same bytes for every stream); a few writer threads
+ * drain the queues without ever blocking.
  */
 @ApplicationScoped
 public class ProjectChannels {
 
   private static final Logger LOG = Logger.getLogger(ProjectChannels.class.getName());
 
-  @Resource ManagedExecutorService writer;
   @Inject StreamMetrics metrics;
+  @Inject ChangeListener listener;
+  @Inject EventLog log;
   @Resource ManagedScheduledExecutorService scheduler;
+  @Resource ManagedThreadFactory threads;
+
+  /** Reads of the log for resuming clients: blocking, so on a pool of their own, bounded. */
+  @Resource(lookup = "concurrent/replay")
+  ManagedExecutorService replays;
 
   @Inject
   @ConfigProperty(name = "STREAM_HEARTBEAT_SECONDS", defaultValue = "15")
@@ -52,23 +66,52 @@ public class ProjectChannels {
   @ConfigProperty(name = "STREAM_MAX_PER_USER", defaultValue = "16")
   int maxPerUser;
 
-  /** Events that may wait for one slow client before it is disconnected. */
+  /** Frames that may wait for one slow client before it is disconnected. */
   @Inject
   @ConfigProperty(name = "STREAM_BUFFER_EVENTS", defaultValue = "1000")
   int bufferEvents;
 
-  /** Longest wait for one write to a client before it counts as gone. */
+  /** Longest a write to a client may stay pending before the client counts as gone. */
   @Inject
   @ConfigProperty(name = "STREAM_WRITE_TIMEOUT_SECONDS", defaultValue = "10")
   long writeTimeoutSeconds;
 
+  /** How long the listener may be without its database before this instance ends its streams. */
+  @Inject
+  @ConfigProperty(name = "LISTENER_OUTAGE_SECONDS", defaultValue = "30")
+  long outageSeconds;
+
+  /**
+   * Most threads that write to clients at once. About one per core is busy under load; more are
+   * started only while writes to stalled clients block (see {@link WriterPool}).
+   */
+  @Inject
+  @ConfigProperty(name = "STREAM_WRITER_THREADS", defaultValue = "256")
+  int writerThreads;
+
   private final Map<UUID, Set<Subscriber>> byProject = new ConcurrentHashMap<>();
   private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
+  private WriterPool writers;
   private ScheduledFuture<?> heartbeat;
+  private Subscriber.Log replaySource;
 
   @PostConstruct
-  void registerGauges() {
+  void init() {
     metrics.gauges(this);
+    writers = new WriterPool(Runtime.getRuntime().availableProcessors(), writerThreads, threads);
+    replaySource =
+        new Subscriber.Log() {
+          @Override
+          public List<StatusEvent> after(UUID project, long afterId, int limit)
+              throws SQLException {
+            return log.after(project, afterId, limit);
+          }
+
+          @Override
+          public long head(UUID project) throws SQLException {
+            return log.position(project, 0).head();
+          }
+        };
   }
 
   void start(@Observes Startup startup) {
@@ -83,18 +126,16 @@ public class ProjectChannels {
     if (heartbeat != null) {
       heartbeat.cancel(false);
     }
-    byProject.values().stream()
-        .flatMap(Set::stream)
-        .toList()
-        .forEach(s -> s.closeNow("server stopping"));
+    all().forEach(s -> s.close("server stopping"));
+    writers.shutdown();
   }
 
   /**
-   * Opens a subscriber for the caller, counted against its stream limit.
+   * A new stream for the caller, counted against its stream limit, not yet receiving anything.
    *
    * @throws ApiError 429 when the caller has {@code STREAM_MAX_PER_USER} streams open
    */
-  public Subscriber open(UUID project, Caller caller, SseEventSink sink, Sse sse) {
+  Subscriber open(UUID project, Caller caller) {
     boolean[] admitted = {false};
     perUser.compute(
         caller.subject(),
@@ -113,20 +154,41 @@ public class ProjectChannels {
           "Too many open streams for this user",
           Map.of("Retry-After", "10"));
     }
-    return new Subscriber(
-        project,
-        caller,
-        sink,
-        sse,
-        writer,
-        bufferEvents,
-        TimeUnit.SECONDS.toMillis(writeTimeoutSeconds),
-        metrics,
-        this::closed);
+    Subscriber[] created = new Subscriber[1];
+    var outbox =
+        new Outbox(
+            writers,
+            bufferEvents,
+            new Outbox.Observer() {
+              @Override
+              public void written(Frame frame) {
+                if (frame.isEvent()) {
+                  metrics.delivered(frame.createdAtMillis());
+                }
+              }
+
+              @Override
+              public void slow() {
+                metrics.slowClientDisconnected();
+              }
+
+              @Override
+              public void closed(String reason) {
+                LOG.log(
+                    Level.FINE,
+                    "Stream of project {0} closed: {1}",
+                    new Object[] {project, reason});
+                ProjectChannels.this.closed(created[0]);
+              }
+            });
+    created[0] =
+        new Subscriber(
+            project, caller, outbox, replaySource, replays, bufferEvents, metrics::replayed);
+    return created[0];
   }
 
   /** Starts delivering the project's live events to the subscriber (held until it goes live). */
-  public void subscribe(Subscriber subscriber) {
+  void subscribe(Subscriber subscriber) {
     byProject.compute(
         subscriber.project(),
         (project, subscribers) -> {
@@ -134,7 +196,11 @@ public class ProjectChannels {
           if (!subscriber.isClosed()) {
             set.add(subscriber);
           }
-          return set.isEmpty() ? null : set;
+          if (set.isEmpty()) {
+            return null;
+          }
+          listener.watch(project);
+          return set;
         });
   }
 
@@ -143,36 +209,97 @@ public class ProjectChannels {
         subscriber.project(),
         (project, subscribers) -> {
           subscribers.remove(subscriber);
-          return subscribers.isEmpty() ? null : subscribers;
+          if (!subscribers.isEmpty()) {
+            return subscribers;
+          }
+          listener.unwatch(project);
+          return null;
         });
     perUser.computeIfPresent(subscriber.caller().subject(), (user, n) -> n > 1 ? n - 1 : null);
   }
 
-  /** The listener's events, on its thread: hand-off only, never a write. */
+  /**
+   * The listener's events, on its thread: hand-off only, never a write. A subscriber that fails to
+   * take one is closed (it resumes from the log); the others still get it.
+   */
   void deliver(@Observes StatusEvent event) {
     var subscribers = byProject.get(event.projectId());
-    if (subscribers != null) {
-      for (var subscriber : subscribers) {
-        subscriber.deliver(event);
+    if (subscribers == null) {
+      return;
+    }
+    var frame = Frame.live(event);
+    for (var subscriber : subscribers) {
+      try {
+        subscriber.deliver(event, frame);
+      } catch (RuntimeException e) {
+        metrics.deliveryFailed();
+        LOG.log(
+            Level.WARNING,
+            "Delivering event " + event.id() + " of project " + event.projectId() + " failed",
+            e);
+        subscriber.close("delivery failed");
       }
     }
   }
 
-  /** Every half heartbeat interval; an exception must not end the schedule, so none escapes. */
+  /** The listener's word that a project's streams cannot simply go on. */
+  void reset(@Observes ProjectReset reset) {
+    var subscribers = byProject.get(reset.projectId());
+    if (subscribers == null) {
+      return;
+    }
+    for (var subscriber : subscribers) {
+      switch (reset.reason()) {
+        case REWOUND -> subscriber.rewound(reset.position());
+        case DELETED -> subscriber.close("project deleted");
+        case DELIVERY_FAILED -> subscriber.close("delivery failed");
+      }
+    }
+  }
+
+  /**
+   * Every half heartbeat interval: keep-alives and probes, streams whose token expired, and, once
+   * the listener has been without its database for {@code LISTENER_OUTAGE_SECONDS}, every stream
+   * (its clients resume elsewhere by Last-Event-ID; new ones get 503 until it is back). An
+   * exception must not end the schedule, so none escapes.
+   */
   private void tick() {
+    if (listener.unavailableFor().compareTo(Duration.ofSeconds(outageSeconds)) >= 0) {
+      var open = all();
+      if (!open.isEmpty()) {
+        LOG.warning(
+            "The listener has been without its database for "
+                + listener.unavailableFor().toSeconds()
+                + " s: ending "
+                + open.size()
+                + " streams so that their clients resume on another instance");
+        open.forEach(s -> s.close("listener unavailable"));
+      }
+      return;
+    }
     var now = Instant.now();
+    long nanos = System.nanoTime();
     long heartbeatNanos = TimeUnit.SECONDS.toNanos(heartbeatSeconds);
+    long writeTimeoutNanos = TimeUnit.SECONDS.toNanos(writeTimeoutSeconds);
     for (var subscribers : byProject.values()) {
       metrics.projectSubscribers(subscribers.size());
       for (var subscriber : subscribers) {
         try {
-          subscriber.tick(now, heartbeatNanos);
+          if (!now.isBefore(subscriber.caller().expiresAt())) {
+            subscriber.outbox().endAfter(Frame.TOKEN_EXPIRED, "token expired");
+          } else {
+            subscriber.outbox().tick(nanos, heartbeatNanos, writeTimeoutNanos);
+          }
         } catch (RuntimeException e) {
           LOG.log(Level.WARNING, "Heartbeat of a stream failed", e);
           subscriber.close("heartbeat failed");
         }
       }
     }
+  }
+
+  private List<Subscriber> all() {
+    return byProject.values().stream().flatMap(Set::stream).toList();
   }
 
   /** Open streams on this instance. */

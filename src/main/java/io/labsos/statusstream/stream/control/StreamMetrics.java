@@ -4,7 +4,6 @@ import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.time.Instant;
 import org.eclipse.microprofile.metrics.Counter;
 import org.eclipse.microprofile.metrics.Histogram;
 import org.eclipse.microprofile.metrics.Metadata;
@@ -24,6 +23,7 @@ public class StreamMetrics {
   private Counter delivered;
   private Counter replayed;
   private Counter slowClientDisconnects;
+  private Counter deliveryFailures;
   private Timer lag;
   private Histogram subscribersPerProject;
 
@@ -47,6 +47,12 @@ public class StreamMetrics {
                 .withName("status_stream_slow_client_disconnects")
                 .withDescription("Streams ended because their client did not keep up")
                 .build());
+    deliveryFailures =
+        registry.counter(
+            Metadata.builder()
+                .withName("status_stream_delivery_failures")
+                .withDescription("Events whose delivery failed on this instance")
+                .build());
     lag =
         registry.timer(
             Metadata.builder()
@@ -62,9 +68,13 @@ public class StreamMetrics {
                 .build());
   }
 
-  void delivered(Instant createdAt) {
+  void delivered(long createdAtMillis) {
     delivered.inc();
-    lag.update(Duration.between(createdAt, Instant.now()));
+    lag.update(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - createdAtMillis)));
+  }
+
+  void deliveryFailed() {
+    deliveryFailures.inc();
   }
 
   void replayed() {

@@ -1,0 +1,60 @@
+package io.labsos.statusstream.stream.control;
+
+import io.labsos.statusstream.events.entity.StatusEvent;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Bytes of the stream as they go on the wire, made once and shared: a live event is encoded once
+ * for all the streams that carry it.
+ *
+ * @param bytes the frame, UTF-8, ending with the blank line that ends an SSE event or comment
+ * @param createdAtMillis when the event was appended to the log (epoch ms), or 0 for what is not a
+ *     live event: the start of the commit-to-send lag
+ */
+record Frame(byte[] bytes, long createdAtMillis) {
+
+  static final Frame KEEPALIVE = comment(": keepalive");
+
+  /** An empty comment, written half-way between keep-alives to notice a vanished client. */
+  static final Frame PROBE = comment(": ");
+
+  static final Frame TOKEN_EXPIRED = comment(": token expired");
+
+  private static final String CONNECTED =
+      "{\"type\":\"connected\",\"message\":\"Connected to status updates\"}";
+  private static final String RESYNC_REQUIRED = "{\"type\":\"resync_required\"}";
+
+  static Frame live(StatusEvent event) {
+    return new Frame(event.frame(), event.createdAt().toEpochMilli());
+  }
+
+  /** An event read from the log for a client that resumes (no lag is measured for it). */
+  static Frame replayed(StatusEvent event) {
+    return new Frame(event.frame(), 0);
+  }
+
+  static Frame connected(long retryMillis) {
+    return text("retry: " + retryMillis + "\ndata: " + CONNECTED + "\n\n");
+  }
+
+  /**
+   * The client must refetch its state; with the position it goes on from, when there is one (the
+   * native EventSource then resumes from there).
+   */
+  static Frame resyncRequired(long position) {
+    return text(
+        (position > 0 ? "id: " + position + "\n" : "") + "data: " + RESYNC_REQUIRED + "\n\n");
+  }
+
+  boolean isEvent() {
+    return createdAtMillis != 0;
+  }
+
+  private static Frame comment(String line) {
+    return text(line + "\n\n");
+  }
+
+  private static Frame text(String text) {
+    return new Frame(text.getBytes(StandardCharsets.UTF_8), 0);
+  }
+}

@@ -1,0 +1,166 @@
+package io.labsos.statusstream.stream.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.labsos.statusstream.access.control.Caller;
+import io.labsos.statusstream.events.entity.StatusEvent;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class SubscriberTest {
+
+  private static final UUID PROJECT = UUID.randomUUID();
+  private static final Caller CALLER = new Caller("alice", Instant.now().plusSeconds(3600));
+
+  /** The project's log, in memory; {@code onRead} runs before each read answers. */
+  private final List<StatusEvent> log = new ArrayList<>();
+
+  private Runnable onRead = () -> {};
+  private int reads;
+
+  private final Subscriber.Log reader =
+      new Subscriber.Log() {
+        @Override
+        public List<StatusEvent> after(UUID project, long afterId, int limit) {
+          reads++;
+          onRead.run();
+          return log.stream().filter(e -> e.id() > afterId).limit(limit).toList();
+        }
+
+        @Override
+        public long head(UUID project) {
+          return log.isEmpty() ? 0 : log.get(log.size() - 1).id();
+        }
+      };
+
+  private final FakeWire wire = new FakeWire();
+
+  private StatusEvent append() {
+    long prev = log.isEmpty() ? 0 : log.get(log.size() - 1).id();
+    var event =
+        new StatusEvent(PROJECT, prev + 10, prev, "{\"n\":" + (prev + 10) + "}", Instant.now());
+    log.add(event);
+    return event;
+  }
+
+  private Subscriber subscriber(int capacity) {
+    var outbox = new Outbox(Runnable::run, capacity, new Outbox.Observer() {});
+    var subscriber =
+        new Subscriber(PROJECT, CALLER, outbox, reader, Runnable::run, capacity, () -> {});
+    outbox.attach(wire);
+    outbox.writable();
+    return subscriber;
+  }
+
+  private List<Long> idsWritten() {
+    var ids = new ArrayList<Long>();
+    var matcher = Pattern.compile("id: ([0-9]+)\ndata: \\{\"n\"").matcher(wire.text());
+    while (matcher.find()) {
+      ids.add(Long.parseLong(matcher.group(1)));
+    }
+    return ids;
+  }
+
+  private static Frame live(StatusEvent event) {
+    return Frame.live(event);
+  }
+
+  @Test
+  void replaysThenGoesLiveWithoutSendingAHeldEventTwice() throws Exception {
+    var subscriber = subscriber(100);
+    for (int i = 0; i < 3; i++) {
+      append();
+    }
+    // Committed while the replay reads: the replay finds it, and it is also held.
+    onRead =
+        () -> {
+          if (log.size() == 3) {
+            var late = append();
+            subscriber.deliver(late, live(late));
+          }
+        };
+    subscriber.start(0);
+    var after = append();
+    subscriber.deliver(after, live(after));
+    assertThat(idsWritten()).containsExactly(10L, 20L, 30L, 40L, 50L);
+  }
+
+  @Test
+  void heldEventsThatOverflowAreReadFromTheLogInstead() throws Exception {
+    var subscriber = subscriber(2);
+    append();
+    onRead =
+        () -> {
+          if (reads == 1) {
+            for (int i = 0; i < 3; i++) {
+              var event = append();
+              subscriber.deliver(event, live(event));
+            }
+          }
+        };
+    subscriber.start(0);
+    assertThat(reads).as("a second read for what was dropped").isGreaterThanOrEqualTo(2);
+    assertThat(idsWritten()).containsExactly(10L, 20L, 30L, 40L);
+  }
+
+  @Test
+  void aLongReplayReadsItsNextBatchOnlyOnceTheClientTookTheLast() throws Exception {
+    for (int i = 0; i < Subscriber.REPLAY_BATCH + 10; i++) {
+      append();
+    }
+    wire.full = true;
+    var subscriber = subscriber(Subscriber.REPLAY_BATCH * 2);
+    wire.full = true;
+    subscriber.start(0);
+    assertThat(reads).isOne();
+    wire.full = false;
+    subscriber.outbox().writable();
+    assertThat(reads).isEqualTo(2);
+    assertThat(idsWritten()).hasSize(Subscriber.REPLAY_BATCH + 10);
+  }
+
+  @Test
+  void aGapInTheLogDuringTheReplayGetsResyncRequiredAndGoesOnFromTheHead() throws Exception {
+    var subscriber = subscriber(100);
+    for (int i = 0; i < 3; i++) {
+      append();
+    }
+    // Purged between the position check and the read: the first event no longer follows 10.
+    log.remove(0);
+    log.remove(0);
+    subscriber.start(10);
+    assertThat(wire.text()).startsWith("id: 30\ndata: {\"type\":\"resync_required\"}\n\n");
+    var next = append();
+    subscriber.deliver(next, live(next));
+    assertThat(idsWritten()).containsExactly(40L);
+  }
+
+  @Test
+  void aRewindOnALiveStreamSendsResyncWithoutAnIdGoingBackwards() throws Exception {
+    var subscriber = subscriber(100);
+    append();
+    append();
+    subscriber.start(0);
+    subscriber.rewound(10);
+    assertThat(wire.text()).endsWith("\n\ndata: {\"type\":\"resync_required\"}\n\n");
+    var next = new StatusEvent(PROJECT, 1000, 10, "{\"n\":1000}", Instant.now());
+    subscriber.deliver(next, live(next));
+    assertThat(idsWritten()).containsExactly(10L, 20L, 1000L);
+  }
+
+  @Test
+  void aTooSlowClientIsDisconnected() throws Exception {
+    var subscriber = subscriber(2);
+    subscriber.start(0);
+    wire.full = true;
+    for (int i = 0; i < 3; i++) {
+      var event = append();
+      subscriber.deliver(event, live(event));
+    }
+    assertThat(subscriber.isClosed()).isTrue();
+  }
+}
