@@ -27,6 +27,13 @@ export function connect({
   onState = () => {},
   onResync = () => {},
   baseUrl = "",
+  // For tests and other hosts: the browser's globals unless given.
+  EventSource = globalThis.EventSource,
+  fetch = (...args) => globalThis.fetch(...args),
+  setTimeout = (...args) => globalThis.setTimeout(...args),
+  clearTimeout = (...args) => globalThis.clearTimeout(...args),
+  random = Math.random,
+  now = Date.now,
 }) {
   let lastEventId = null;
   let failures = 0;
@@ -65,7 +72,7 @@ export function connect({
   };
 
   const backoff = () =>
-    Math.min(MAX_DELAY_MS, MIN_DELAY_MS * 2 ** Math.max(0, failures - 1)) * (0.5 + Math.random() / 2);
+    Math.min(MAX_DELAY_MS, MIN_DELAY_MS * 2 ** Math.max(0, failures - 1)) * (0.5 + random() / 2);
 
   const schedule = (fn, delay) => {
     clearTimeout(timer);
@@ -81,7 +88,7 @@ export function connect({
     } catch (error) {
       return streamFailed();
     }
-    const url = new URL(`${baseUrl}/api/projects/${encodeURIComponent(projectId)}/status`, location.href);
+    const url = new URL(`${baseUrl}/api/projects/${encodeURIComponent(projectId)}/status`, globalThis.location?.href);
     url.searchParams.set("access_token", token);
     if (lastEventId !== null) url.searchParams.set("lastEventId", lastEventId);
     const es = new EventSource(url);
@@ -126,7 +133,7 @@ export function connect({
 
   let pollingSince = 0;
   function startPolling() {
-    if (state !== "polling") pollingSince = Date.now();
+    if (state !== "polling") pollingSince = now();
     setState("polling");
     schedule(poll, 0);
   }
@@ -135,7 +142,7 @@ export function connect({
     if (closed) return;
     try {
       const token = await getToken();
-      const url = new URL(`${baseUrl}/api/projects/${encodeURIComponent(projectId)}/events`, location.href);
+      const url = new URL(`${baseUrl}/api/projects/${encodeURIComponent(projectId)}/events`, globalThis.location?.href);
       if (lastEventId !== null) url.searchParams.set("after", lastEventId);
       url.searchParams.set("limit", "1000");
       const response = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
@@ -148,10 +155,10 @@ export function connect({
     } catch (error) {
       // still unreachable: keep polling
     }
-    if (Date.now() - pollingSince >= STREAM_RETRY_WHILE_POLLING_MS) {
+    if (now() - pollingSince >= STREAM_RETRY_WHILE_POLLING_MS) {
       // Try streaming again; if it fails, we come back here.
       failures = FAILURES_BEFORE_POLLING - 1;
-      pollingSince = Date.now();
+      pollingSince = now();
       return openStream();
     }
     schedule(poll, POLL_INTERVAL_MS);

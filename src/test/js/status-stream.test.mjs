@@ -1,0 +1,245 @@
+// Tests of the browser client (src/main/webapp/js/status-stream.js) with Node's test runner:
+//   node --test src/test/js/*.test.mjs       (./mvnw test runs them too, see src/test/js/run-tests.sh)
+// Nothing here touches a network or the real clock: the client is given a fake EventSource, a fake
+// fetch and fake timers, and each test drives them by hand.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { copyFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+// The module is a browser file with a .js name and no package.json near it, so Node would take it
+// for CommonJS: import a copy named .mjs instead (line numbers in failures stay the same).
+const source = fileURLToPath(new URL("../../main/webapp/js/status-stream.js", import.meta.url));
+const copy = join(mkdtempSync(join(tmpdir(), "status-stream-")), "status-stream.mjs");
+copyFileSync(source, copy);
+const { connect } = await import(pathToFileURL(copy).href);
+
+const PROJECT = "6f1c2a3e-0000-4000-8000-000000000001";
+const BASE = "https://status.test";
+
+/** Lets every pending promise chain run (the client awaits getToken, fetch and json). */
+async function settle() {
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** setTimeout, clearTimeout and now on a clock that moves only when the test says so. */
+function fakeClock() {
+  let current = 0;
+  let nextId = 1;
+  const timers = new Map();
+  return {
+    now: () => current,
+    setTimeout(fn, ms = 0) {
+      const id = nextId++;
+      timers.set(id, { at: current + Math.max(0, Number(ms) || 0), fn });
+      return id;
+    },
+    clearTimeout(id) {
+      timers.delete(id);
+    },
+    /** Runs every timer due within the next `ms`, in time order, letting promises settle after each. */
+    async advance(ms) {
+      const target = current + ms;
+      await settle();
+      for (;;) {
+        let due = null;
+        for (const [id, timer] of timers) {
+          if (timer.at <= target && (due === null || timer.at < due[1].at)) due = [id, timer];
+        }
+        if (due === null) break;
+        timers.delete(due[0]);
+        current = due[1].at;
+        due[1].fn();
+        await settle();
+      }
+      current = target;
+      await settle();
+    },
+  };
+}
+
+/** A fresh EventSource class that records every instance; the test fires its callbacks. */
+function fakeEventSourceClass() {
+  const instances = [];
+  return class FakeEventSource {
+    static instances = instances;
+    static latest() {
+      return instances[instances.length - 1];
+    }
+    constructor(url) {
+      this.url = new URL(String(url));
+      this.closed = false;
+      this.idBuffer = ""; // what the native EventSource keeps as its last event id
+      instances.push(this);
+    }
+    close() {
+      this.closed = true;
+    }
+    open() {
+      this.onopen?.({ type: "open" });
+    }
+    /** A frame; like the native EventSource, one without `id:` keeps the previous id. */
+    send(data, id) {
+      if (id !== undefined) this.idBuffer = String(id);
+      const text = typeof data === "string" ? data : JSON.stringify(data);
+      this.onmessage?.({ type: "message", data: text, lastEventId: this.idBuffer });
+    }
+    fail() {
+      this.onerror?.({ type: "error" });
+    }
+    /** Opens and sends the frame every stream starts with. */
+    connected() {
+      this.open();
+      this.send({ type: "connected", message: "Connected to status updates" });
+    }
+  };
+}
+
+const event = (n) => ({ type: "progress_update", jobId: "j", progress: { stage: "s", current: n, total: 99 } });
+
+/** A client wired to fakes. `answer(url)` makes the polling endpoint's JSON for a request. */
+function setup({ answer = () => ({ events: [], lastEventId: "0" }), ...options } = {}) {
+  const clock = fakeClock();
+  const EventSource = fakeEventSourceClass();
+  const seen = { events: [], states: [], resyncs: 0, tokens: 0, polls: [] };
+  const fetch = async (url, init) => {
+    const u = new URL(String(url));
+    seen.polls.push({ url: u, init });
+    const body = answer(u);
+    return { ok: true, status: 200, json: async () => JSON.parse(JSON.stringify(body)) };
+  };
+  const stream = connect({
+    projectId: PROJECT,
+    baseUrl: BASE,
+    getToken: async () => `token-${++seen.tokens}`,
+    onEvent: (e) => seen.events.push(e),
+    onState: (s) => seen.states.push(s),
+    onResync: () => seen.resyncs++,
+    EventSource,
+    fetch,
+    setTimeout: clock.setTimeout,
+    clearTimeout: clock.clearTimeout,
+    now: clock.now,
+    random: () => 0.5,
+    ...options,
+  });
+  const currents = () => seen.events.map((e) => e.progress.current);
+  return { clock, EventSource, seen, stream, currents };
+}
+
+/** Fails `count` connects in a row (each one not opened), waiting out the delays between them. */
+async function failConnects(t, count) {
+  for (let i = 0; i < count; i++) {
+    await settle();
+    const before = t.EventSource.instances.length;
+    t.EventSource.latest().fail();
+    if (i < count - 1) {
+      await t.clock.advance(120_000 / 4);
+      assert.equal(t.EventSource.instances.length, before + 1, "it tried again");
+    }
+  }
+  await t.clock.advance(0); // the first poll is due at once
+}
+
+test("each event is handed over once, in order, across a reconnect that resumes from the last id", async () => {
+  const t = setup();
+  await settle();
+  const first = t.EventSource.latest();
+  assert.equal(first.url.pathname, `/api/projects/${PROJECT}/status`);
+  assert.equal(first.url.searchParams.get("lastEventId"), null);
+  first.connected();
+  first.send(event(1), "1");
+  first.send(event(2), "2");
+  first.fail();
+  assert.ok(first.closed);
+  await t.clock.advance(60_000);
+
+  const second = t.EventSource.latest();
+  assert.notEqual(second, first);
+  assert.equal(second.url.searchParams.get("lastEventId"), "2");
+  second.connected();
+  second.send(event(2), "2"); // already handed over
+  second.send(event(3), "3");
+  assert.deepEqual(t.currents(), [1, 2, 3]);
+  assert.equal(t.stream.lastEventId, "3");
+  t.stream.close();
+});
+
+test("ids are compared as integers of any length, not as text or doubles", async () => {
+  const t = setup();
+  await settle();
+  const es = t.EventSource.latest();
+  es.connected();
+  es.send(event(1), "9007199254740993");
+  es.send(event(2), "9007199254740992"); // below: a duplicate, though equal as a double
+  es.send(event(3), "10000000000000000000");
+  es.send(event(4), "9999999999999999999");
+  assert.deepEqual(t.currents(), [1, 3]);
+  t.stream.close();
+});
+
+test("a fresh token is fetched before every connect and every poll", async () => {
+  const t = setup();
+  await settle();
+  assert.equal(t.EventSource.latest().url.searchParams.get("access_token"), "token-1");
+  t.EventSource.latest().connected();
+  t.EventSource.latest().fail();
+  await t.clock.advance(60_000);
+  assert.equal(t.EventSource.latest().url.searchParams.get("access_token"), "token-2");
+  await failConnects(t, 3);
+  assert.equal(t.seen.states.at(-1), "polling");
+  const poll = t.seen.polls.at(-1);
+  assert.equal(poll.init.headers.Authorization, `Bearer token-${t.seen.tokens}`);
+  const tokensBefore = t.seen.tokens;
+  await t.clock.advance(3_000);
+  assert.equal(t.seen.polls.at(-1).init.headers.Authorization, `Bearer token-${tokensBefore + 1}`);
+  t.stream.close();
+});
+
+test("after three failed connects it polls, and tries streaming again every 30 s", async () => {
+  const t = setup();
+  await failConnects(t, 3);
+  assert.equal(t.EventSource.instances.length, 3);
+  assert.equal(t.seen.states.at(-1), "polling");
+  assert.ok(t.seen.polls.length >= 1);
+  assert.equal(t.seen.polls[0].url.pathname, `/api/projects/${PROJECT}/events`);
+
+  await t.clock.advance(25_000);
+  assert.equal(t.EventSource.instances.length, 3, "still polling");
+  assert.ok(t.seen.polls.length >= 5, "polling goes on");
+  await t.clock.advance(10_000);
+  assert.equal(t.EventSource.instances.length, 4, "a stream is tried again");
+  t.EventSource.latest().connected();
+  assert.equal(t.seen.states.at(-1), "open");
+  const polls = t.seen.polls.length;
+  await t.clock.advance(60_000);
+  assert.equal(t.seen.polls.length, polls, "no polling while streaming");
+  t.stream.close();
+});
+
+test("unparsable messages are skipped and the stream goes on", async () => {
+  const t = setup();
+  await settle();
+  const es = t.EventSource.latest();
+  es.connected();
+  es.send("{not json", "1");
+  es.send(event(2), "2");
+  assert.deepEqual(t.currents(), [2]);
+  assert.equal(t.seen.states.at(-1), "open");
+  t.stream.close();
+});
+
+test("close() stops everything and reports closed", async () => {
+  const t = setup();
+  await settle();
+  const es = t.EventSource.latest();
+  es.connected();
+  t.stream.close();
+  assert.ok(es.closed);
+  assert.equal(t.seen.states.at(-1), "closed");
+  await t.clock.advance(600_000);
+  assert.equal(t.EventSource.instances.length, 1);
+  assert.equal(t.seen.polls.length, 0);
+});
