@@ -243,3 +243,66 @@ test("close() stops everything and reports closed", async () => {
   assert.equal(t.EventSource.instances.length, 1);
   assert.equal(t.seen.polls.length, 0);
 });
+
+/** A getToken whose answers the test releases one by one. */
+function heldTokens() {
+  const waiting = [];
+  let n = 0;
+  const getToken = () => new Promise((resolve) => waiting.push(() => resolve(`held-${++n}`)));
+  return { getToken, pending: () => waiting.length, release: () => waiting.shift()() };
+}
+
+test("(b) close() while getToken() is pending opens no stream and sends no poll afterwards", async (t) => {
+  await t.test("while connecting", async () => {
+    const tokens = heldTokens();
+    const c = setup({ getToken: tokens.getToken });
+    await settle();
+    assert.equal(tokens.pending(), 1);
+    c.stream.close();
+    tokens.release();
+    await c.clock.advance(600_000);
+    assert.equal(c.EventSource.instances.length, 0, "no stream after close()");
+    assert.equal(c.seen.polls.length, 0);
+    assert.deepEqual(c.seen.states, ["connecting", "closed"]);
+  });
+
+  await t.test("while reconnecting", async () => {
+    const tokens = heldTokens();
+    const c = setup({ getToken: tokens.getToken });
+    await settle();
+    tokens.release();
+    await settle();
+    c.EventSource.latest().connected();
+    c.EventSource.latest().fail();
+    await c.clock.advance(60_000);
+    assert.equal(tokens.pending(), 1, "the reconnect waits for its token");
+    c.stream.close();
+    tokens.release();
+    await c.clock.advance(600_000);
+    assert.equal(c.EventSource.instances.length, 1, "no stream after close()");
+    assert.equal(c.seen.states.at(-1), "closed");
+  });
+
+  await t.test("while polling", async () => {
+    let hold = false;
+    const tokens = heldTokens();
+    let answered = 0;
+    const c = setup({
+      getToken: async () => (hold ? tokens.getToken() : "t"),
+      answer: () => ({ events: [{ id: String(++answered), data: event(answered) }], lastEventId: String(answered) }),
+    });
+    await failConnects(c, 3);
+    assert.equal(c.seen.states.at(-1), "polling");
+    const polls = c.seen.polls.length;
+    const delivered = c.seen.events.length;
+    hold = true;
+    await c.clock.advance(3_000);
+    assert.equal(tokens.pending(), 1, "the next poll waits for its token");
+    c.stream.close();
+    tokens.release();
+    await c.clock.advance(600_000);
+    assert.equal(c.seen.polls.length, polls, "no poll after close()");
+    assert.equal(c.seen.events.length, delivered);
+    assert.equal(c.EventSource.instances.length, 3);
+  });
+});

@@ -88,6 +88,7 @@ export function connect({
     } catch (error) {
       return streamFailed();
     }
+    if (closed) return; // close() was called while the token was on its way
     const url = new URL(`${baseUrl}/api/projects/${encodeURIComponent(projectId)}/status`, globalThis.location?.href);
     url.searchParams.set("access_token", token);
     if (lastEventId !== null) url.searchParams.set("lastEventId", lastEventId);
@@ -142,12 +143,15 @@ export function connect({
     if (closed) return;
     try {
       const token = await getToken();
+      if (closed) return;
       const url = new URL(`${baseUrl}/api/projects/${encodeURIComponent(projectId)}/events`, globalThis.location?.href);
       if (lastEventId !== null) url.searchParams.set("after", lastEventId);
       url.searchParams.set("limit", "1000");
       const response = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
+      if (closed) return;
       if (response.ok) {
         const body = await response.json();
+        if (closed) return;
         if (body.resyncRequired) onResync();
         for (const event of body.events) deliver(event.id, event.data);
         if (lastEventId === null) lastEventId = body.lastEventId;
