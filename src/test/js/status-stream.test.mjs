@@ -306,3 +306,74 @@ test("(b) close() while getToken() is pending opens no stream and sends no poll 
     assert.equal(c.EventSource.instances.length, 3);
   });
 });
+
+/** Waits until `ms` has passed and reports whether a new EventSource was made before and at it. */
+async function reconnectsAfter(c, ms) {
+  const count = c.EventSource.instances.length;
+  await c.clock.advance(ms - 1);
+  const early = c.EventSource.instances.length > count;
+  await c.clock.advance(1);
+  const onTime = c.EventSource.instances.length > count;
+  return { early, onTime };
+}
+
+test("(c) reconnects after the server's retry (3 s) with jitter, then backs off exponentially", async (t) => {
+  await t.test("a dropped stream is retried within [1.5 s, 4.5 s], not at once", async () => {
+    for (const [r, delay] of [
+      [0, 1500],
+      [0.5, 3000],
+      [0.999, 4497],
+    ]) {
+      const c = setup({ random: () => r });
+      await settle();
+      c.EventSource.latest().connected();
+      c.EventSource.latest().fail();
+      assert.equal(c.seen.states.at(-1), "reconnecting");
+      assert.deepEqual(await reconnectsAfter(c, delay), { early: false, onTime: true }, `random ${r}`);
+      c.stream.close();
+    }
+  });
+
+  await t.test("each further failed connect doubles the delay, then polling takes over", async () => {
+    const c = setup({ random: () => 0 });
+    await settle();
+    c.EventSource.latest().connected();
+    c.EventSource.latest().fail();
+    assert.deepEqual(await reconnectsAfter(c, 1500), { early: false, onTime: true });
+    c.EventSource.latest().fail(); // not opened: the second failure in a row
+    assert.deepEqual(await reconnectsAfter(c, 3000), { early: false, onTime: true });
+    c.EventSource.latest().fail();
+    await c.clock.advance(0);
+    assert.equal(c.seen.states.at(-1), "polling");
+    c.stream.close();
+  });
+
+  await t.test("a first connect that fails is retried after the same delays", async () => {
+    const c = setup({ random: () => 0 });
+    await settle();
+    c.EventSource.latest().fail();
+    assert.deepEqual(await reconnectsAfter(c, 1500), { early: false, onTime: true });
+    c.stream.close();
+  });
+
+  await t.test("retryMillis sets the base delay", async () => {
+    const c = setup({ random: () => 0, retryMillis: 10_000 });
+    await settle();
+    c.EventSource.latest().connected();
+    c.EventSource.latest().fail();
+    assert.deepEqual(await reconnectsAfter(c, 5_000), { early: false, onTime: true });
+    c.EventSource.latest().fail();
+    assert.deepEqual(await reconnectsAfter(c, 10_000), { early: false, onTime: true });
+    c.stream.close();
+  });
+
+  await t.test("the doubling stops at 30 s", async () => {
+    const c = setup({ random: () => 0, retryMillis: 20_000 });
+    await settle();
+    c.EventSource.latest().fail();
+    assert.deepEqual(await reconnectsAfter(c, 10_000), { early: false, onTime: true });
+    c.EventSource.latest().fail();
+    assert.deepEqual(await reconnectsAfter(c, 15_000), { early: false, onTime: true });
+    c.stream.close();
+  });
+});

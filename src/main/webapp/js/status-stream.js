@@ -7,14 +7,18 @@
 //     onEvent: (event) => { ... },        // each project event, parsed, exactly once, in order
 //     onState: (state) => { ... },        // connecting | open | reconnecting | polling | closed
 //     onResync: () => refetchEverything(),// the stream cannot replay what was missed
+//     retryMillis: 3000,                  // optional: the server's STREAM_RETRY_MILLIS
 //   });
 //   stream.close();
 //
-// It reconnects with exponential backoff and jitter (1 s doubling to 30 s), resumes from the last
-// event id, fetches a fresh token before every reconnect, falls back to the polling endpoint after
-// repeated stream failures and goes back to streaming when it can.
+// It reconnects with exponential backoff and jitter (the server's retry, 3 s, doubling up to 30 s,
+// each delay drawn from half to one and a half times that), resumes from the last event id, fetches
+// a fresh token before every reconnect, falls back to the polling endpoint after repeated stream
+// failures and goes back to streaming when it can.
 
-const MIN_DELAY_MS = 1000;
+// The stream says `retry: 3000` (STREAM_RETRY_MILLIS), but EventSource does not tell us, so the
+// client starts from the same figure; pass `retryMillis` when the server is configured otherwise.
+const DEFAULT_RETRY_MS = 3000;
 const MAX_DELAY_MS = 30000;
 const FAILURES_BEFORE_POLLING = 3;
 const POLL_INTERVAL_MS = 3000;
@@ -27,6 +31,7 @@ export function connect({
   onState = () => {},
   onResync = () => {},
   baseUrl = "",
+  retryMillis = DEFAULT_RETRY_MS, // the first reconnect delay, before jitter
   // For tests and other hosts: the browser's globals unless given.
   EventSource = globalThis.EventSource,
   fetch = (...args) => globalThis.fetch(...args),
@@ -71,8 +76,14 @@ export function connect({
     }
   };
 
-  const backoff = () =>
-    Math.min(MAX_DELAY_MS, MIN_DELAY_MS * 2 ** Math.max(0, failures - 1)) * (0.5 + random() / 2);
+  // The n-th failure in a row waits retry * 2^(n-1), at most 30 s (or the retry, if longer),
+  // drawn uniformly from half to one and a half times that: clients a restart dropped together
+  // come back spread over a few seconds instead of all at once.
+  const retry = Number.isFinite(retryMillis) && retryMillis > 0 ? retryMillis : DEFAULT_RETRY_MS;
+  const backoff = () => {
+    const base = Math.min(Math.max(MAX_DELAY_MS, retry), retry * 2 ** Math.max(0, failures - 1));
+    return base * (0.5 + random());
+  };
 
   const schedule = (fn, delay) => {
     clearTimeout(timer);
