@@ -377,3 +377,146 @@ test("(c) reconnects after the server's retry (3 s) with jitter, then backs off 
     c.stream.close();
   });
 });
+
+/**
+ * The polling endpoint over a log holding `retained` (ascending ids; the head is the last one or
+ * `head`), answering as EventsResource does: without `after` from the oldest retained event;
+ * `resyncRequired` when `after` is older than retention (continuing from the oldest retained) or
+ * newer than the head (continuing from the head).
+ */
+function fakeLog(retained, head = retained.at(-1) ?? 0) {
+  const log = {
+    ids: [...retained],
+    head,
+    append(...ids) {
+      log.ids.push(...ids);
+      log.head = ids.at(-1);
+    },
+    answer(url) {
+      const afterText = url.searchParams.get("after");
+      const limit = Number(url.searchParams.get("limit") ?? 100);
+      let from = afterText === null ? 0 : Number(afterText);
+      const oldest = log.ids.length > 0 ? log.ids[0] : log.head + 1;
+      const resync = from > log.head || (from < log.head && from + 1 < oldest);
+      if (resync) from = from > log.head ? log.head : oldest - 1;
+      const events = log.ids.filter((id) => id > from).slice(0, limit);
+      return {
+        events: events.map((id) => ({ id: String(id), data: event(id) })),
+        lastEventId: String(events.length > 0 ? events.at(-1) : from),
+        ...(resync ? { resyncRequired: true } : {}),
+      };
+    },
+  };
+  return log;
+}
+
+const range = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** A client that streamed events 1..`upTo`, lost its stream and fell back to polling `log`. */
+async function pollingAfter(upTo, log) {
+  const c = setup({ answer: (url) => log.answer(url), random: () => 0 });
+  await settle();
+  const es = c.EventSource.latest();
+  es.connected();
+  for (const n of range(1, upTo)) es.send(event(n), String(n));
+  es.fail();
+  await c.clock.advance(1500);
+  await failConnects(c, 2);
+  assert.equal(c.seen.states.at(-1), "polling");
+  return c;
+}
+
+test("(a) after resync_required the client adopts the position the server gives", async (t) => {
+  await t.test("stream, the frame has an id: resumes from it, even when it is lower", async () => {
+    const c = setup({ random: () => 0 });
+    await settle();
+    const first = c.EventSource.latest();
+    first.connected();
+    first.send(event(500), "500");
+    first.fail();
+    await c.clock.advance(1500);
+    const second = c.EventSource.latest();
+    assert.equal(second.url.searchParams.get("lastEventId"), "500");
+    // The database was restored: the project is at 7 now.
+    second.connected();
+    second.send({ type: "resync_required" }, "7");
+    assert.equal(c.seen.resyncs, 1);
+    assert.equal(c.stream.lastEventId, "7");
+    second.send(event(8), "8");
+    second.send(event(9), "9");
+    assert.deepEqual(c.currents(), [500, 8, 9]);
+    second.fail();
+    await c.clock.advance(1500);
+    assert.equal(c.EventSource.latest().url.searchParams.get("lastEventId"), "9");
+    c.EventSource.latest().connected();
+    assert.equal(c.seen.resyncs, 1, "no resync again");
+    c.stream.close();
+  });
+
+  await t.test("stream, the frame has no id: forgets its position and resumes from now", async () => {
+    const c = setup({ random: () => 0 });
+    await settle();
+    const first = c.EventSource.latest();
+    first.connected();
+    first.send(event(500), "500");
+    first.fail();
+    await c.clock.advance(1500);
+    const second = c.EventSource.latest();
+    second.connected();
+    second.send({ type: "resync_required" }); // the project has no events any more
+    assert.equal(c.seen.resyncs, 1);
+    assert.equal(c.stream.lastEventId, null);
+    second.fail();
+    await c.clock.advance(1500);
+    const third = c.EventSource.latest();
+    assert.equal(third.url.searchParams.get("lastEventId"), null, "connects without a position");
+    third.connected();
+    third.send(event(1), "1");
+    third.send(event(2), "2");
+    assert.deepEqual(c.currents(), [500, 1, 2]);
+    assert.equal(c.seen.resyncs, 1);
+    c.stream.close();
+  });
+
+  await t.test("stream, mid-stream frame without an id (EventSource repeats the last id)", async () => {
+    const c = setup();
+    await settle();
+    const es = c.EventSource.latest();
+    es.connected();
+    es.send(event(499), "499");
+    es.send(event(500), "500");
+    es.send({ type: "resync_required" }); // the fake, like EventSource, reports lastEventId "500"
+    assert.equal(c.seen.resyncs, 1);
+    assert.equal(c.stream.lastEventId, null);
+    es.send(event(1), "1");
+    assert.deepEqual(c.currents(), [499, 500, 1]);
+    c.stream.close();
+  });
+
+  await t.test("polling, after a restore: adopts lastEventId of the answer", async () => {
+    const log = fakeLog(range(1, 7));
+    const c = await pollingAfter(500, log);
+    assert.equal(c.seen.resyncs, 1);
+    assert.equal(c.stream.lastEventId, "7");
+    log.append(8);
+    await c.clock.advance(3_000);
+    assert.equal(c.seen.polls.at(-1).url.searchParams.get("after"), "7");
+    assert.deepEqual(c.currents(), [...range(1, 500), 8]);
+    await c.clock.advance(9_000);
+    assert.equal(c.seen.resyncs, 1, "no resync on every poll");
+    c.stream.close();
+  });
+
+  await t.test("polling, position older than retention: skips to the end, then resyncs", async () => {
+    const log = fakeLog(range(2001, 4500));
+    const c = await pollingAfter(10, log);
+    assert.equal(c.seen.resyncs, 1);
+    assert.equal(c.stream.lastEventId, "4500");
+    assert.deepEqual(c.currents(), range(1, 10), "nothing older than the refetch is handed over");
+    log.append(4501);
+    await c.clock.advance(3_000);
+    assert.deepEqual(c.currents(), [...range(1, 10), 4501]);
+    assert.equal(c.seen.resyncs, 1);
+    c.stream.close();
+  });
+});

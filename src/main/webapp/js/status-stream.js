@@ -23,6 +23,10 @@ const MAX_DELAY_MS = 30000;
 const FAILURES_BEFORE_POLLING = 3;
 const POLL_INTERVAL_MS = 3000;
 const STREAM_RETRY_WHILE_POLLING_MS = 30000;
+const PAGE = 1000; // events per polling request (the endpoint's largest limit)
+
+// Event ids are decimal integers (19 digits and more): compared as BigInt, kept as text.
+const isId = (text) => typeof text === "string" && /^[0-9]+$/.test(text);
 
 export function connect({
   projectId,
@@ -62,10 +66,6 @@ export function connect({
     if (id !== null) {
       lastEventId = id;
     }
-    if (data && data.type === "resync_required") {
-      onResync();
-      return;
-    }
     if (data && data.type === "connected") {
       return;
     }
@@ -83,6 +83,18 @@ export function connect({
   const backoff = () => {
     const base = Math.min(Math.max(MAX_DELAY_MS, retry), retry * 2 ** Math.max(0, failures - 1));
     return base * (0.5 + random());
+  };
+
+  // The server cannot replay from our position (retention passed it, or the database was
+  // restored): from now on, what counts is where the server continues, `position` (null: from
+  // whatever comes next), even when it is below the id we had. The app refetches its state.
+  const resync = (position) => {
+    lastEventId = position;
+    try {
+      onResync();
+    } catch (error) {
+      console.error("status-stream: onResync failed", error);
+    }
   };
 
   const schedule = (fn, delay) => {
@@ -106,19 +118,31 @@ export function connect({
     const es = new EventSource(url);
     source = es;
     let opened = false;
+    let previousId = ""; // the id EventSource reported for the previous frame of this stream
     es.onopen = () => {
       opened = true;
       failures = 0;
       setState("open");
     };
     es.onmessage = (message) => {
+      if (closed || source !== es) return;
+      const id = message.lastEventId || "";
+      const unchanged = id === previousId;
+      previousId = id;
       let data;
       try {
         data = JSON.parse(message.data);
       } catch (error) {
         return; // unparsable: ignored, the stream goes on
       }
-      deliver(message.lastEventId || null, data);
+      if (data && data.type === "resync_required") {
+        // The frame has `id: <the project's current position>` when the project has events and
+        // no id when it has none. A frame without an id gets the previous frame's id from
+        // EventSource, so an id that did not change means "none": forget the position.
+        return resync(isId(id) && !unchanged ? id : null);
+      }
+      if (id !== "" && !isId(id)) return; // not an id of ours: ignored
+      deliver(id || null, data);
     };
     es.onerror = () => {
       // EventSource would retry by itself with the same token and URL; we reconnect ourselves
@@ -150,26 +174,53 @@ export function connect({
     schedule(poll, 0);
   }
 
+  // One answer of the polling endpoint, events after `after` (null: from the oldest retained);
+  // null when there is none to use (an error status, a malformed body, or close() meanwhile).
+  async function page(token, after) {
+    const url = new URL(`${baseUrl}/api/projects/${encodeURIComponent(projectId)}/events`, globalThis.location?.href);
+    if (after !== null) url.searchParams.set("after", after);
+    url.searchParams.set("limit", String(PAGE));
+    const response = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
+    if (closed || !response.ok) return null;
+    const body = await response.json();
+    if (closed || !body || !Array.isArray(body.events) || !isId(body.lastEventId)) return null;
+    return body;
+  }
+
+  // Reads on from the answer `body` to the end of the log without handing anything over, and
+  // returns the position there (null when a page could not be read).
+  async function skipToEnd(token, body) {
+    while (body !== null && body.events.length >= PAGE) {
+      const next = await page(token, body.lastEventId);
+      if (next !== null && BigInt(next.lastEventId) <= BigInt(body.lastEventId)) break;
+      body = next;
+    }
+    return body === null ? null : body.lastEventId;
+  }
+
   async function poll() {
     if (closed) return;
     try {
       const token = await getToken();
       if (closed) return;
-      const url = new URL(`${baseUrl}/api/projects/${encodeURIComponent(projectId)}/events`, globalThis.location?.href);
-      if (lastEventId !== null) url.searchParams.set("after", lastEventId);
-      url.searchParams.set("limit", "1000");
-      const response = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
-      if (closed) return;
-      if (response.ok) {
-        const body = await response.json();
-        if (closed) return;
-        if (body.resyncRequired) onResync();
-        for (const event of body.events) deliver(event.id, event.data);
+      const body = await page(token, lastEventId);
+      if (body === null) {
+        // nothing usable: try again at the next poll
+      } else if (body.resyncRequired && lastEventId !== null) {
+        // Like the stream after resync_required: nothing from before the app's refetch is handed
+        // over. Read to the current end first, so the refetch sees all that was skipped.
+        const position = await skipToEnd(token, body);
+        if (position !== null && !closed) resync(position);
+      } else {
+        for (const event of body.events) {
+          if (isId(event.id)) deliver(event.id, event.data);
+        }
         if (lastEventId === null) lastEventId = body.lastEventId;
       }
     } catch (error) {
       // still unreachable: keep polling
     }
+    if (closed) return;
     if (now() - pollingSince >= STREAM_RETRY_WHILE_POLLING_MS) {
       // Try streaming again; if it fails, we come back here.
       failures = FAILURES_BEFORE_POLLING - 1;
