@@ -99,7 +99,10 @@ function fakeEventSourceClass() {
 
 const event = (n) => ({ type: "progress_update", jobId: "j", progress: { stage: "s", current: n, total: 99 } });
 
-/** A client wired to fakes. `answer(url)` makes the polling endpoint's JSON for a request. */
+/**
+ * A client wired to fakes. `answer(url)` makes the polling endpoint's JSON for a request, or an
+ * HTTP status (a number) to fail it with.
+ */
 function setup({ answer = () => ({ events: [], lastEventId: "0" }), ...options } = {}) {
   const clock = fakeClock();
   const EventSource = fakeEventSourceClass();
@@ -108,6 +111,7 @@ function setup({ answer = () => ({ events: [], lastEventId: "0" }), ...options }
     const u = new URL(String(url));
     seen.polls.push({ url: u, init });
     const body = answer(u);
+    if (typeof body === "number") return { ok: false, status: body, json: async () => ({ error: "x" }) };
     return { ok: true, status: 200, json: async () => JSON.parse(JSON.stringify(body)) };
   };
   const stream = connect({
@@ -517,6 +521,70 @@ test("(a) after resync_required the client adopts the position the server gives"
     await c.clock.advance(3_000);
     assert.deepEqual(c.currents(), [...range(1, 10), 4501]);
     assert.equal(c.seen.resyncs, 1);
+    c.stream.close();
+  });
+});
+
+test("(d) polling without a position starts at the current end of the log, handing over nothing older", async (t) => {
+  /** A client whose first three connects fail, so it polls before it ever had a position. */
+  async function pollingFromTheStart(answer) {
+    const c = setup({ answer, random: () => 0 });
+    await failConnects(c, 3);
+    assert.equal(c.seen.states.at(-1), "polling");
+    return c;
+  }
+
+  await t.test("a long retained history", async () => {
+    const log = fakeLog(range(1, 2500));
+    const c = await pollingFromTheStart((url) => log.answer(url));
+    assert.deepEqual(c.currents(), [], "the history is not handed over");
+    assert.equal(c.stream.lastEventId, "2500");
+    assert.equal(c.seen.resyncs, 0);
+    log.append(2501, 2502);
+    await c.clock.advance(3_000);
+    assert.deepEqual(c.currents(), [2501, 2502]);
+    await c.clock.advance(30_000);
+    assert.equal(c.EventSource.latest().url.searchParams.get("lastEventId"), "2502");
+    c.stream.close();
+  });
+
+  await t.test("the oldest events purged (the endpoint then says resyncRequired)", async () => {
+    const log = fakeLog(range(101, 1500));
+    const c = await pollingFromTheStart((url) => log.answer(url));
+    assert.deepEqual(c.currents(), []);
+    assert.equal(c.stream.lastEventId, "1500");
+    assert.equal(c.seen.resyncs, 0, "there was no position to lose");
+    log.append(1501);
+    await c.clock.advance(3_000);
+    assert.deepEqual(c.currents(), [1501]);
+    c.stream.close();
+  });
+
+  await t.test("a project without events", async () => {
+    const log = fakeLog([]);
+    const c = await pollingFromTheStart((url) => log.answer(url));
+    assert.equal(c.stream.lastEventId, "0");
+    log.append(1);
+    await c.clock.advance(3_000);
+    assert.deepEqual(c.currents(), [1]);
+    c.stream.close();
+  });
+
+  await t.test("a page that fails half-way: the next poll starts over, still handing over nothing old", async () => {
+    const log = fakeLog(range(1, 2500));
+    let failOnce = true;
+    const c = await pollingFromTheStart((url) => {
+      if (url.searchParams.get("after") === "1000" && failOnce) {
+        failOnce = false;
+        return 503;
+      }
+      return log.answer(url);
+    });
+    assert.equal(failOnce, false);
+    assert.equal(c.stream.lastEventId, null, "no position from half a catch-up");
+    await c.clock.advance(3_000);
+    assert.deepEqual(c.currents(), []);
+    assert.equal(c.stream.lastEventId, "2500");
     c.stream.close();
   });
 });

@@ -206,7 +206,13 @@ export function connect({
       const body = await page(token, lastEventId);
       if (body === null) {
         // nothing usable: try again at the next poll
-      } else if (body.resyncRequired && lastEventId !== null) {
+      } else if (lastEventId === null) {
+        // No position yet (no stream ever gave one): start where a stream opened without
+        // Last-Event-ID starts, at the current end of the log. What is retained already is read
+        // past, not handed over; the position is kept only once the end was reached.
+        const position = await skipToEnd(token, body);
+        if (position !== null && !closed) lastEventId = position;
+      } else if (body.resyncRequired) {
         // Like the stream after resync_required: nothing from before the app's refetch is handed
         // over. Read to the current end first, so the refetch sees all that was skipped.
         const position = await skipToEnd(token, body);
@@ -215,7 +221,6 @@ export function connect({
         for (const event of body.events) {
           if (isId(event.id)) deliver(event.id, event.data);
         }
-        if (lastEventId === null) lastEventId = body.lastEventId;
       }
     } catch (error) {
       // still unreachable: keep polling
