@@ -588,3 +588,19 @@ test("(d) polling without a position starts at the current end of the log, handi
     c.stream.close();
   });
 });
+
+test("unknown types and payloads that are not events are ignored, but still count as seen", async () => {
+  const t = setup();
+  await settle();
+  const es = t.EventSource.latest();
+  es.connected();
+  es.send({ type: "something_new", x: 1 }, "1");
+  es.send("42", "2");
+  es.send("null", "3");
+  es.send({ no: "type" }, "4");
+  es.send(event(5), "5");
+  es.send({ type: "proposal_deleted", proposalId: "p" }, "6");
+  assert.deepEqual(t.seen.events, [event(5), { type: "proposal_deleted", proposalId: "p" }]);
+  assert.equal(t.stream.lastEventId, "6");
+  t.stream.close();
+});

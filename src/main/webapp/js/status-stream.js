@@ -25,6 +25,9 @@ const POLL_INTERVAL_MS = 3000;
 const STREAM_RETRY_WHILE_POLLING_MS = 30000;
 const PAGE = 1000; // events per polling request (the endpoint's largest limit)
 
+// The events of INTERFACE.md; others (and "connected") are not handed over.
+const EVENT_TYPES = new Set(["status_update", "progress_update", "new_proposal", "proposal_update", "proposal_deleted"]);
+
 // Event ids are decimal integers (19 digits and more): compared as BigInt, kept as text.
 const isId = (text) => typeof text === "string" && /^[0-9]+$/.test(text);
 
@@ -66,8 +69,8 @@ export function connect({
     if (id !== null) {
       lastEventId = id;
     }
-    if (data && data.type === "connected") {
-      return;
+    if (!data || typeof data !== "object" || !EVENT_TYPES.has(data.type)) {
+      return; // unknown types are ignored, though their id counts as seen
     }
     try {
       onEvent(data);
