@@ -243,6 +243,10 @@ test("close() stops everything and reports closed", async () => {
   t.stream.close();
   assert.ok(es.closed);
   assert.equal(t.seen.states.at(-1), "closed");
+  es.fail(); // a late callback of the closed source changes nothing
+  es.send(event(1), "1");
+  assert.equal(t.seen.states.at(-1), "closed");
+  assert.deepEqual(t.seen.events, []);
   await t.clock.advance(600_000);
   assert.equal(t.EventSource.instances.length, 1);
   assert.equal(t.seen.polls.length, 0);

@@ -123,6 +123,7 @@ export function connect({
     let opened = false;
     let previousId = ""; // the id EventSource reported for the previous frame of this stream
     es.onopen = () => {
+      if (closed || source !== es) return;
       opened = true;
       failures = 0;
       setState("open");
@@ -151,7 +152,8 @@ export function connect({
       // EventSource would retry by itself with the same token and URL; we reconnect ourselves
       // so that a fresh token and our last event id are used.
       es.close();
-      if (source === es) source = null;
+      if (closed || source !== es) return;
+      source = null;
       if (!opened) return streamFailed();
       failures = 1;
       setState("reconnecting");
