@@ -608,3 +608,39 @@ test("unknown types and payloads that are not events are ignored, but still coun
   assert.equal(t.stream.lastEventId, "6");
   t.stream.close();
 });
+
+test("called as the demo page calls it, it uses the browser's globals", async () => {
+  const EventSource = fakeEventSourceClass();
+  const saved = { EventSource: globalThis.EventSource, location: globalThis.location, fetch: globalThis.fetch };
+  const fetched = [];
+  globalThis.EventSource = EventSource;
+  globalThis.location = { href: "http://localhost:9080/" };
+  globalThis.fetch = async (url) => {
+    fetched.push(String(url));
+    return { ok: true, json: async () => ({ events: [], lastEventId: "0" }) };
+  };
+  const events = [];
+  let stream;
+  try {
+    stream = connect({
+      projectId: PROJECT,
+      getToken: async () => "demo-token",
+      onEvent: (e) => events.push(e),
+      onState: () => {},
+      onResync: () => {},
+    });
+    await settle();
+    const es = EventSource.latest();
+    assert.equal(es.url.href, `http://localhost:9080/api/projects/${PROJECT}/status?access_token=demo-token`);
+    es.connected();
+    es.send(event(1), "1");
+    assert.deepEqual(events, [event(1)]);
+    assert.equal(stream.lastEventId, "1");
+    es.fail(); // the real setTimeout: the reconnect is 1.5-4.5 s away, so none yet
+    await settle();
+    assert.equal(EventSource.instances.length, 1);
+  } finally {
+    stream?.close();
+    Object.assign(globalThis, saved);
+  }
+});
