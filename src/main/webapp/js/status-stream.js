@@ -7,18 +7,29 @@
 //     onEvent: (event) => { ... },        // each project event, parsed, exactly once, in order
 //     onState: (state) => { ... },        // connecting | open | reconnecting | polling | closed
 //     onResync: () => refetchEverything(),// the stream cannot replay what was missed
+//     retryMillis: 3000,                  // optional: the server's STREAM_RETRY_MILLIS
 //   });
 //   stream.close();
 //
-// It reconnects with exponential backoff and jitter (1 s doubling to 30 s), resumes from the last
-// event id, fetches a fresh token before every reconnect, falls back to the polling endpoint after
-// repeated stream failures and goes back to streaming when it can.
+// It reconnects with exponential backoff and jitter (the server's retry, 3 s, doubling up to 30 s,
+// each delay drawn from half to one and a half times that), resumes from the last event id, fetches
+// a fresh token before every reconnect, falls back to the polling endpoint after repeated stream
+// failures and goes back to streaming when it can.
 
-const MIN_DELAY_MS = 1000;
+// The stream says `retry: 3000` (STREAM_RETRY_MILLIS), but EventSource does not tell us, so the
+// client starts from the same figure; pass `retryMillis` when the server is configured otherwise.
+const DEFAULT_RETRY_MS = 3000;
 const MAX_DELAY_MS = 30000;
 const FAILURES_BEFORE_POLLING = 3;
 const POLL_INTERVAL_MS = 3000;
 const STREAM_RETRY_WHILE_POLLING_MS = 30000;
+const PAGE = 1000; // events per polling request (the endpoint's largest limit)
+
+// The events of INTERFACE.md; others (and "connected") are not handed over.
+const EVENT_TYPES = new Set(["status_update", "progress_update", "new_proposal", "proposal_update", "proposal_deleted"]);
+
+// Event ids are decimal integers (19 digits and more): compared as BigInt, kept as text.
+const isId = (text) => typeof text === "string" && /^[0-9]+$/.test(text);
 
 export function connect({
   projectId,
@@ -27,6 +38,14 @@ export function connect({
   onState = () => {},
   onResync = () => {},
   baseUrl = "",
+  retryMillis = DEFAULT_RETRY_MS, // the first reconnect delay, before jitter
+  // For tests and other hosts: the browser's globals unless given.
+  EventSource = globalThis.EventSource,
+  fetch = (...args) => globalThis.fetch(...args),
+  setTimeout = (...args) => globalThis.setTimeout(...args),
+  clearTimeout = (...args) => globalThis.clearTimeout(...args),
+  random = Math.random,
+  now = Date.now,
 }) {
   let lastEventId = null;
   let failures = 0;
@@ -50,12 +69,8 @@ export function connect({
     if (id !== null) {
       lastEventId = id;
     }
-    if (data && data.type === "resync_required") {
-      onResync();
-      return;
-    }
-    if (data && data.type === "connected") {
-      return;
+    if (!data || typeof data !== "object" || !EVENT_TYPES.has(data.type)) {
+      return; // unknown types are ignored, though their id counts as seen
     }
     try {
       onEvent(data);
@@ -64,8 +79,26 @@ export function connect({
     }
   };
 
-  const backoff = () =>
-    Math.min(MAX_DELAY_MS, MIN_DELAY_MS * 2 ** Math.max(0, failures - 1)) * (0.5 + Math.random() / 2);
+  // The n-th failure in a row waits retry * 2^(n-1), at most 30 s (or the retry, if longer),
+  // drawn uniformly from half to one and a half times that: clients a restart dropped together
+  // come back spread over a few seconds instead of all at once.
+  const retry = Number.isFinite(retryMillis) && retryMillis > 0 ? retryMillis : DEFAULT_RETRY_MS;
+  const backoff = () => {
+    const base = Math.min(Math.max(MAX_DELAY_MS, retry), retry * 2 ** Math.max(0, failures - 1));
+    return base * (0.5 + random());
+  };
+
+  // The server cannot replay from our position (retention passed it, or the database was
+  // restored): from now on, what counts is where the server continues, `position` (null: from
+  // whatever comes next), even when it is below the id we had. The app refetches its state.
+  const resync = (position) => {
+    lastEventId = position;
+    try {
+      onResync();
+    } catch (error) {
+      console.error("status-stream: onResync failed", error);
+    }
+  };
 
   const schedule = (fn, delay) => {
     clearTimeout(timer);
@@ -81,31 +114,46 @@ export function connect({
     } catch (error) {
       return streamFailed();
     }
-    const url = new URL(`${baseUrl}/api/projects/${encodeURIComponent(projectId)}/status`, location.href);
+    if (closed) return; // close() was called while the token was on its way
+    const url = new URL(`${baseUrl}/api/projects/${encodeURIComponent(projectId)}/status`, globalThis.location?.href);
     url.searchParams.set("access_token", token);
     if (lastEventId !== null) url.searchParams.set("lastEventId", lastEventId);
     const es = new EventSource(url);
     source = es;
     let opened = false;
+    let previousId = ""; // the id EventSource reported for the previous frame of this stream
     es.onopen = () => {
+      if (closed || source !== es) return;
       opened = true;
       failures = 0;
       setState("open");
     };
     es.onmessage = (message) => {
+      if (closed || source !== es) return;
+      const id = message.lastEventId || "";
+      const unchanged = id === previousId;
+      previousId = id;
       let data;
       try {
         data = JSON.parse(message.data);
       } catch (error) {
         return; // unparsable: ignored, the stream goes on
       }
-      deliver(message.lastEventId || null, data);
+      if (data && data.type === "resync_required") {
+        // The frame has `id: <the project's current position>` when the project has events and
+        // no id when it has none. A frame without an id gets the previous frame's id from
+        // EventSource, so an id that did not change means "none": forget the position.
+        return resync(isId(id) && !unchanged ? id : null);
+      }
+      if (id !== "" && !isId(id)) return; // not an id of ours: ignored
+      deliver(id || null, data);
     };
     es.onerror = () => {
       // EventSource would retry by itself with the same token and URL; we reconnect ourselves
       // so that a fresh token and our last event id are used.
       es.close();
-      if (source === es) source = null;
+      if (closed || source !== es) return;
+      source = null;
       if (!opened) return streamFailed();
       failures = 1;
       setState("reconnecting");
@@ -126,32 +174,67 @@ export function connect({
 
   let pollingSince = 0;
   function startPolling() {
-    if (state !== "polling") pollingSince = Date.now();
+    if (state !== "polling") pollingSince = now();
     setState("polling");
     schedule(poll, 0);
+  }
+
+  // One answer of the polling endpoint, events after `after` (null: from the oldest retained);
+  // null when there is none to use (an error status, a malformed body, or close() meanwhile).
+  async function page(token, after) {
+    const url = new URL(`${baseUrl}/api/projects/${encodeURIComponent(projectId)}/events`, globalThis.location?.href);
+    if (after !== null) url.searchParams.set("after", after);
+    url.searchParams.set("limit", String(PAGE));
+    const response = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
+    if (closed || !response.ok) return null;
+    const body = await response.json();
+    if (closed || !body || !Array.isArray(body.events) || !isId(body.lastEventId)) return null;
+    return body;
+  }
+
+  // Reads on from the answer `body` to the end of the log without handing anything over, and
+  // returns the position there (null when a page could not be read).
+  async function skipToEnd(token, body) {
+    while (body !== null && body.events.length >= PAGE) {
+      const next = await page(token, body.lastEventId);
+      if (next !== null && BigInt(next.lastEventId) <= BigInt(body.lastEventId)) break;
+      body = next;
+    }
+    return body === null ? null : body.lastEventId;
   }
 
   async function poll() {
     if (closed) return;
     try {
       const token = await getToken();
-      const url = new URL(`${baseUrl}/api/projects/${encodeURIComponent(projectId)}/events`, location.href);
-      if (lastEventId !== null) url.searchParams.set("after", lastEventId);
-      url.searchParams.set("limit", "1000");
-      const response = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
-      if (response.ok) {
-        const body = await response.json();
-        if (body.resyncRequired) onResync();
-        for (const event of body.events) deliver(event.id, event.data);
-        if (lastEventId === null) lastEventId = body.lastEventId;
+      if (closed) return;
+      const body = await page(token, lastEventId);
+      if (body === null) {
+        // nothing usable: try again at the next poll
+      } else if (lastEventId === null) {
+        // No position yet (no stream ever gave one): start where a stream opened without
+        // Last-Event-ID starts, at the current end of the log. What is retained already is read
+        // past, not handed over; the position is kept only once the end was reached.
+        const position = await skipToEnd(token, body);
+        if (position !== null && !closed) lastEventId = position;
+      } else if (body.resyncRequired) {
+        // Like the stream after resync_required: nothing from before the app's refetch is handed
+        // over. Read to the current end first, so the refetch sees all that was skipped.
+        const position = await skipToEnd(token, body);
+        if (position !== null && !closed) resync(position);
+      } else {
+        for (const event of body.events) {
+          if (isId(event.id)) deliver(event.id, event.data);
+        }
       }
     } catch (error) {
       // still unreachable: keep polling
     }
-    if (Date.now() - pollingSince >= STREAM_RETRY_WHILE_POLLING_MS) {
+    if (closed) return;
+    if (now() - pollingSince >= STREAM_RETRY_WHILE_POLLING_MS) {
       // Try streaming again; if it fails, we come back here.
       failures = FAILURES_BEFORE_POLLING - 1;
-      pollingSince = Date.now();
+      pollingSince = now();
       return openStream();
     }
     schedule(poll, POLL_INTERVAL_MS);
