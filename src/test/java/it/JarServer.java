@@ -21,6 +21,7 @@ public final class JarServer implements AutoCloseable {
   private final Map<String, String> env;
   private Process process;
   private List<ProcessHandle> children = List.of();
+  private Path output;
 
   public JarServer(Path java, Path work, int port, Map<String, String> env) {
     this.java = java;
@@ -36,6 +37,7 @@ public final class JarServer implements AutoCloseable {
   /** Starts the server and waits until it reports ready. */
   public JarServer start() throws IOException {
     var run = Files.createTempDirectory(work, "run");
+    output = run.resolve("server.out");
     var command =
         new ProcessBuilder(java.toString(), "-jar", System.getProperty("it.jar"))
             .directory(run.toFile())
@@ -67,6 +69,11 @@ public final class JarServer implements AutoCloseable {
     } catch (RuntimeException e) {
       return false;
     }
+  }
+
+  /** What the launcher and the server wrote to the console. */
+  public Path output() {
+    return output;
   }
 
   public boolean isAlive() {
