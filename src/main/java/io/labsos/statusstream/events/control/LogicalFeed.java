@@ -120,7 +120,7 @@ final class LogicalFeed implements AutoCloseable {
   record EventRow(UUID projectId, long id, long prevId, String payload, Instant createdAt) {
 
     StatusEvent toStatusEvent() {
-      return new StatusEvent(projectId, id, payload, createdAt);
+      return new StatusEvent(projectId, id, prevId, payload, createdAt);
     }
   }
 

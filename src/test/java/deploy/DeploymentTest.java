@@ -1,0 +1,275 @@
+package deploy;
+
+import static deploy.Manifests.at;
+import static deploy.Manifests.only;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Kubernetes base in deploy/ against the service it deploys: the probes ask the health checks
+ * the service has, on the port it listens on, every variable set is one it reads, and the stop
+ * sequence fits in the grace period. No cluster: the manifests are rendered and read.
+ */
+class DeploymentTest {
+
+  /** Liberty's quiesce stage lasts at most 30 s (the server stop command's documentation). */
+  private static final int LIBERTY_QUIESCE_SECONDS = 30;
+
+  /**
+   * After the quiesce: the application stops (closing every open stream) and the server shuts down.
+   * Measured here at 1 to 5 s; 10 s leaves room for a loaded node.
+   */
+  private static final int SHUTDOWN_AFTER_QUIESCE_SECONDS = 10;
+
+  /** JVM memory outside the heap: metaspace, JIT code cache, thread stacks, direct buffers. */
+  private static final long NON_HEAP_BYTES = 512L << 20;
+
+  private static List<Map<String, Object>> objects;
+  private static Map<String, Object> pod;
+  private static Map<String, Object> container;
+
+  @BeforeAll
+  static void render() {
+    objects = Manifests.render();
+    var deployment = only(objects, "Deployment");
+    pod = at(deployment, "spec", "template", "spec");
+    List<Map<String, Object>> containers = at(pod, "containers");
+    assertThat(containers).hasSize(1);
+    container = containers.get(0);
+  }
+
+  @Test
+  void theFilesRenderAsKubectlRendersThem() {
+    var kubectl = Manifests.kubectl();
+    assumeTrue(kubectl.isPresent(), "kubectl is not installed: the files alone were read");
+    assertThat(Manifests.renderFromFiles())
+        .containsExactlyInAnyOrderElementsOf(Manifests.renderWith(kubectl.get()));
+  }
+
+  @Test
+  void probesAskTheHealthChecksTheServiceHas() {
+    var kinds = ServiceFacts.healthCheckKinds();
+    assertThat(kinds).containsExactlyInAnyOrder("Startup", "Liveness", "Readiness");
+    // MicroProfile Health serves each kind of check at its own path.
+    assertThat((String) at(container, "startupProbe", "httpGet", "path"))
+        .isEqualTo("/health/started");
+    assertThat((String) at(container, "livenessProbe", "httpGet", "path"))
+        .isEqualTo("/health/live");
+    assertThat((String) at(container, "readinessProbe", "httpGet", "path"))
+        .isEqualTo("/health/ready");
+    for (var probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+      assertThat(containerPort(at(container, probe, "httpGet", "port")))
+          .as(probe + " port")
+          .isEqualTo(httpPort());
+    }
+  }
+
+  @Test
+  void probesAllowForMigrationsAndTheServicesOwnStallDetection() {
+    // A first start migrates the schema: give it minutes, not seconds.
+    assertThat(window("startupProbe")).isGreaterThanOrEqualTo(120);
+    // /health/live already waits LISTENER_STALL_SECONDS before it says DOWN; a slow answer or
+    // two under load must not restart the pod.
+    assertThat((Integer) at(container, "livenessProbe", "failureThreshold"))
+        .isGreaterThanOrEqualTo(3);
+    assertThat((Integer) at(container, "livenessProbe", "timeoutSeconds"))
+        .isGreaterThanOrEqualTo(5);
+    // Readiness may wait for a pooled connection (connectionTimeout 5 s in server.xml).
+    assertThat((Integer) at(container, "readinessProbe", "timeoutSeconds")).isGreaterThan(5);
+  }
+
+  private int window(String probe) {
+    int period = at(container, probe, "periodSeconds");
+    int failures = at(container, probe, "failureThreshold");
+    return period * failures;
+  }
+
+  @Test
+  void containerPortIsTheServersHttpPort() {
+    List<Map<String, Object>> ports = at(container, "ports");
+    assertThat(ports).extracting(p -> p.get("containerPort")).contains(httpPort());
+    var service = only(objects, "Service");
+    Object targetPort = at(service, "spec", "ports", 0, "targetPort");
+    assertThat(containerPort(targetPort)).as("the Service's targetPort").isEqualTo(httpPort());
+    Map<String, String> annotations =
+        at(only(objects, "Deployment"), "spec", "template", "metadata", "annotations");
+    if (annotations != null && annotations.containsKey("prometheus.io/port")) {
+      assertThat(Integer.parseInt(annotations.get("prometheus.io/port"))).isEqualTo(httpPort());
+    }
+  }
+
+  /** HTTP_PORT as the pod sets it, else server.xml's default. */
+  private static int httpPort() {
+    var value = environment().get("HTTP_PORT");
+    return Integer.parseInt(
+        value != null ? value : ServiceFacts.serverVariables().get("HTTP_PORT"));
+  }
+
+  /** A port given by number or by the name of one of the container's ports. */
+  private static int containerPort(Object port) {
+    if (port instanceof Integer number) {
+      return number;
+    }
+    List<Map<String, Object>> ports = at(container, "ports");
+    return ports.stream()
+        .filter(p -> port.equals(p.get("name")))
+        .map(p -> (Integer) p.get("containerPort"))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no container port named " + port));
+  }
+
+  @Test
+  void everyVariableSetIsOneTheServiceOrLibertyReads() {
+    // The README's configuration table, and each of its names really read by the service.
+    var documented = ServiceFacts.readmeTableVariables("Configuration");
+    var read = ServiceFacts.variablesTheServiceReads();
+    assertThat(read).as("read by server.xml or @ConfigProperty").containsAll(documented);
+    // Liberty's own (logging, JVM options), which the README's Operations section lists.
+    var known = new LinkedHashSet<>(read);
+    known.addAll(ServiceFacts.readmeTableVariables("Operations"));
+
+    var names = environment().keySet();
+    assertThat(names).isNotEmpty();
+    assertThat(known).as("variables the service or Liberty reads").containsAll(names);
+  }
+
+  /**
+   * The pod's environment: the ConfigMaps and Secrets its envFrom names (each must exist), then its
+   * env.
+   */
+  private static Map<String, String> environment() {
+    var environment = new java.util.LinkedHashMap<String, String>();
+    List<Map<String, Object>> sources = at(container, "envFrom");
+    for (var source : sources == null ? List.<Map<String, Object>>of() : sources) {
+      var kind = source.containsKey("configMapRef") ? "ConfigMap" : "Secret";
+      String name = at(source, kind.equals("ConfigMap") ? "configMapRef" : "secretRef", "name");
+      var object =
+          objects.stream()
+              .filter(o -> kind.equals(o.get("kind")) && name.equals(at(o, "metadata", "name")))
+              .findFirst()
+              .orElseThrow(
+                  () -> new AssertionError("envFrom names a missing " + kind + " " + name));
+      for (var field : List.of("data", "stringData")) {
+        Map<String, Object> data = at(object, field);
+        if (data != null) {
+          data.forEach(
+              (k, v) -> environment.put(k, kind.equals("ConfigMap") ? String.valueOf(v) : null));
+        }
+      }
+    }
+    List<Map<String, Object>> env = at(container, "env");
+    for (var variable : env == null ? List.<Map<String, Object>>of() : env) {
+      environment.put((String) variable.get("name"), (String) variable.get("value"));
+    }
+    return environment;
+  }
+
+  @Test
+  void theDisruptionBudgetAndTheServiceSelectTheDeploymentsPods() {
+    var deployment = only(objects, "Deployment");
+    Map<String, String> podLabels = at(deployment, "spec", "template", "metadata", "labels");
+    Map<String, String> deploymentSelector = at(deployment, "spec", "selector", "matchLabels");
+    Map<String, String> budgetSelector =
+        at(only(objects, "PodDisruptionBudget"), "spec", "selector", "matchLabels");
+    Map<String, String> serviceSelector = at(only(objects, "Service"), "spec", "selector");
+    for (var selector : List.of(deploymentSelector, budgetSelector, serviceSelector)) {
+      assertThat(selector).isNotEmpty();
+      assertThat(podLabels).containsAllEntriesOf(selector);
+    }
+    // A budget that allows no disruption would block every node drain.
+    var budget = only(objects, "PodDisruptionBudget");
+    Object maxUnavailable = at(budget, "spec", "maxUnavailable");
+    Object minAvailable = at(budget, "spec", "minAvailable");
+    int replicas = at(deployment, "spec", "replicas");
+    if (maxUnavailable != null) {
+      assertThat((Integer) maxUnavailable).isPositive();
+    } else {
+      assertThat((Integer) minAvailable).isLessThan(replicas);
+    }
+    assertThat(replicas).as("replicas: clients need another pod to resume on").isGreaterThan(1);
+  }
+
+  @Test
+  void gracePeriodCoversPreStopAndTheServersStop() {
+    int grace = at(pod, "terminationGracePeriodSeconds");
+    assertThat(grace)
+        .isGreaterThan(preStopSeconds() + LIBERTY_QUIESCE_SECONDS + SHUTDOWN_AFTER_QUIESCE_SECONDS);
+  }
+
+  /** The preStop hook's sleep: an exec of sleep N, or Kubernetes' own sleep action. */
+  private static int preStopSeconds() {
+    Map<String, Object> preStop = at(container, "lifecycle", "preStop");
+    assertThat(preStop).as("a preStop hook: endpoints drop the pod before it stops").isNotNull();
+    if (preStop.containsKey("sleep")) {
+      return at(preStop, "sleep", "seconds");
+    }
+    List<String> command = at(preStop, "exec", "command");
+    assertThat(command).hasSize(2);
+    assertThat(command.get(0)).endsWith("sleep");
+    int seconds = Integer.parseInt(command.get(1));
+    assertThat(seconds).isPositive();
+    return seconds;
+  }
+
+  @Test
+  void theHeapFitsTheMemoryLimit() {
+    long limit = bytes(at(container, "resources", "limits", "memory"));
+    long request = bytes(at(container, "resources", "requests", "memory"));
+    assertThat(request).as("memory request").isPositive().isLessThanOrEqualTo(limit);
+    assertThat((Object) at(container, "resources", "requests", "cpu")).isNotNull();
+
+    var options = String.valueOf(environment().getOrDefault("JVM_ARGS", ""));
+    var percentage = Pattern.compile("-XX:MaxRAMPercentage=([0-9.]+)").matcher(options);
+    var xmx = Pattern.compile("-Xmx([0-9]+)([kKmMgG]?)").matcher(options);
+    long heap;
+    if (percentage.find()) {
+      heap = (long) (limit * Double.parseDouble(percentage.group(1)) / 100);
+    } else if (xmx.find()) {
+      heap = bytes(xmx.group(1) + xmx.group(2).toUpperCase() + (xmx.group(2).isEmpty() ? "" : "i"));
+    } else {
+      throw new AssertionError(
+          "JVM_ARGS sets no heap size: the JVM's default takes 25% of the limit");
+    }
+    assertThat(heap + NON_HEAP_BYTES).as("heap and the rest of the JVM").isLessThanOrEqualTo(limit);
+  }
+
+  /** A Kubernetes memory quantity in bytes (plain, k/M/G, Ki/Mi/Gi). */
+  static long bytes(String quantity) {
+    var matcher = Pattern.compile("([0-9]+)([KMG]i?|k)?").matcher(quantity);
+    if (!matcher.matches()) {
+      throw new AssertionError("unsupported quantity " + quantity);
+    }
+    long value = Long.parseLong(matcher.group(1));
+    var unit = matcher.group(2) == null ? "" : matcher.group(2);
+    return switch (unit) {
+      case "" -> value;
+      case "k", "K" -> value * 1000;
+      case "M" -> value * 1000_000;
+      case "G" -> value * 1000_000_000;
+      case "Ki" -> value << 10;
+      case "Mi" -> value << 20;
+      case "Gi" -> value << 30;
+      default -> throw new AssertionError(unit);
+    };
+  }
+
+  @Test
+  void secretsStayOutOfTheConfigMap() {
+    var configMap = only(objects, "ConfigMap");
+    Map<String, Object> data = at(configMap, "data");
+    assertThat(data).doesNotContainKeys("DB_PASSWORD", "MP_JWT_VERIFY_PUBLICKEY");
+    var secret = only(objects, "Secret");
+    Map<String, Object> secretData = at(secret, "stringData");
+    assertThat(secretData).containsKeys("DB_PASSWORD", "MP_JWT_VERIFY_PUBLICKEY");
+    assertThat(Set.copyOf(ServiceFacts.readmeTableVariables("Configuration")))
+        .containsAll(secretData.keySet());
+  }
+}

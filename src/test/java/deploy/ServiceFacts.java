@@ -1,0 +1,111 @@
+package deploy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.w3c.dom.Element;
+
+/** What the service itself says it serves and reads: server.xml, its sources, its README. */
+final class ServiceFacts {
+
+  /** {@code @ConfigProperty(name = "X")}, or a lookup {@code getValue("X", ...)}. */
+  private static final Pattern CONFIG_PROPERTY =
+      Pattern.compile(
+          "(?:@ConfigProperty\\(\\s*name\\s*=|get(?:Optional)?Value\\()\\s*\"([^\"]+)\"");
+
+  private static final Pattern VARIABLE_NAME = Pattern.compile("`([A-Z][A-Z0-9_]*)`");
+
+  private ServiceFacts() {}
+
+  /** server.xml's variables and their defaults (an environment variable of the name wins). */
+  static Map<String, String> serverVariables() {
+    try {
+      var factory = DocumentBuilderFactory.newInstance();
+      factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+      var document = factory.newDocumentBuilder().parse(Path.of("server.xml").toFile());
+      var variables = document.getElementsByTagName("variable");
+      var result = new LinkedHashMap<String, String>();
+      for (int i = 0; i < variables.getLength(); i++) {
+        var variable = (Element) variables.item(i);
+        result.put(variable.getAttribute("name"), variable.getAttribute("defaultValue"));
+      }
+      return result;
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot read server.xml", e);
+    }
+  }
+
+  /**
+   * The environment variables behind the configuration names the code reads, mapped as MicroProfile
+   * Config maps them (mp.jwt.verify.issuer is read from MP_JWT_VERIFY_ISSUER).
+   */
+  static Set<String> configPropertyVariables() {
+    var names = new LinkedHashSet<String>();
+    try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
+      for (var file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+        var matcher = CONFIG_PROPERTY.matcher(Files.readString(file));
+        while (matcher.find()) {
+          names.add(matcher.group(1).replaceAll("[^A-Za-z0-9]", "_").toUpperCase(Locale.ROOT));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return names;
+  }
+
+  /** The variables the service reads: server.xml's plus the code's. */
+  static Set<String> variablesTheServiceReads() {
+    var names = new LinkedHashSet<>(serverVariables().keySet());
+    names.addAll(configPropertyVariables());
+    return names;
+  }
+
+  /** The variable names in the first column of the tables of a README section ("## name"). */
+  static Set<String> readmeTableVariables(String section) {
+    var names = new LinkedHashSet<String>();
+    boolean inSection = false;
+    for (var line : Manifests.read(Path.of("README.md")).split("\n")) {
+      if (line.startsWith("## ")) {
+        inSection = line.substring(3).trim().equals(section);
+      } else if (inSection && line.startsWith("|")) {
+        var cells = line.split("\\|");
+        if (cells.length > 1) {
+          var matcher = VARIABLE_NAME.matcher(cells[1]);
+          while (matcher.find()) {
+            names.add(matcher.group(1));
+          }
+        }
+      }
+    }
+    return names;
+  }
+
+  /** Health check kinds the sources implement: Startup, Liveness, Readiness. */
+  static Set<String> healthCheckKinds() {
+    var kinds = new LinkedHashSet<String>();
+    try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
+      for (var file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+        var source = Files.readString(file);
+        for (var kind : new String[] {"Startup", "Liveness", "Readiness"}) {
+          if (source.contains("import org.eclipse.microprofile.health." + kind + ";")
+              && source.contains("@" + kind + "\n")) {
+            kinds.add(kind);
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return kinds;
+  }
+}
