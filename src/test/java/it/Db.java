@@ -1,8 +1,11 @@
 package it;
 
+import static org.awaitility.Awaitility.await;
+
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -34,9 +37,31 @@ public final class Db implements AutoCloseable {
     return name;
   }
 
+  /**
+   * Drops the database. Its sessions are ended first, replication connections included: a database
+   * whose logical replication slot is in use cannot be dropped, not even WITH (FORCE).
+   */
   @Override
   public void close() {
-    exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              dropConnections();
+              exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+              return true;
+            });
+  }
+
+  /** Ends every session on the database, as a failover or a restore does. */
+  public void dropConnections() {
+    value(
+        Boolean.class,
+        "SELECT coalesce(bool_and(pg_terminate_backend(pid)), true) FROM pg_stat_activity"
+            + " WHERE datname = ? AND pid <> pg_backend_pid()",
+        name);
   }
 
   public static String env(String name, String fallback) {

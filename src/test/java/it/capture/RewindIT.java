@@ -131,7 +131,7 @@ class RewindIT extends ServiceTest {
         var restored = db.name() + "_restored";
         Db.exec("CREATE DATABASE " + restored);
         LocalPostgres.run("pg_restore", "-d", restored, dump.toString());
-        Db.exec("DROP DATABASE " + db.name() + " WITH (FORCE)");
+        db.close(); // its sessions end, replication connections included, as in a restore
         Db.exec("ALTER DATABASE " + restored + " RENAME TO " + db.name());
         assertThat(db.idsOf(project)).isEqualTo(old.subList(0, 2));
 

@@ -23,6 +23,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,6 +33,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.metrics.Counter;
 import org.eclipse.microprofile.metrics.Metadata;
@@ -39,11 +41,17 @@ import org.eclipse.microprofile.metrics.MetricRegistry;
 import org.postgresql.PGConnection;
 
 /**
- * The one LISTEN loop of this instance. It runs as a long-running task on a managed executor, holds
+ * The one listener of this instance. It runs as a long-running task on a managed executor, holds
  * one unpooled connection, and turns each new row of the event log into a {@link StatusEvent}.
- * NOTIFY only says which project changed; the events themselves are read from the log after a
- * per-project cursor, so nothing is lost when notifications are (connection lost, server
- * restarted): the catch-up after every (re)connect reads what was missed.
+ *
+ * <p>Two ways to learn of new rows ({@code CHANGE_CAPTURE}). {@code notify} (the default, any
+ * PostgreSQL): the trigger NOTIFYs the project's id and the listener reads the log after the
+ * project's cursor. {@code logical}: the trigger does not NOTIFY (whose commit lock serialises all
+ * notifying writers); the inserts into the log arrive in commit order through logical replication
+ * ({@link LogicalFeed}, a temporary slot of this instance's own). Either way the log is the truth:
+ * after every (re)connect the listener catches up from it by its cursors, so nothing depends on a
+ * notification or a slot surviving. Logical mode asked for and not possible (wal_level, rights,
+ * slots) is reported, never replaced by notify: the instance stays not ready and says why.
  *
  * <p>Rows are read only for the projects that have streams on this instance ({@link #watch}); the
  * cursors of the others advance from their heads, so an instance's reads grow with what its own
@@ -66,6 +74,7 @@ public class ChangeListener {
   private static final int BATCH = 500;
   private static final int PROJECTS_PER_READ = 500;
   private static final long MAX_BACKOFF_MILLIS = 3_000;
+  private static final long UNAVAILABLE_RETRY_MILLIS = 10_000;
 
   @Inject SchemaMigration schema;
   @Inject Database database;
@@ -76,6 +85,13 @@ public class ChangeListener {
 
   @Resource(lookup = "concurrent/listener")
   ManagedExecutorService executor;
+
+  /** {@code notify} or {@code logical}: see the class comment. */
+  @Inject
+  @ConfigProperty(name = "CHANGE_CAPTURE", defaultValue = "notify")
+  String capture;
+
+  @Inject Config config;
 
   /** How long one wait for notifications lasts before the connection is pinged. */
   @Inject
@@ -93,6 +109,7 @@ public class ChangeListener {
   private volatile boolean connected;
   private volatile boolean initialized;
   private volatile Connection connection;
+  private volatile LogicalFeed feed;
   private volatile Instant lastProgress = Instant.now();
   private volatile Instant disconnectedSince = Instant.now();
   private volatile String lastFailure = "not connected yet";
@@ -129,6 +146,12 @@ public class ChangeListener {
             .build(),
         cursors,
         Map::size);
+    if (!"notify".equals(capture) && !logical()) {
+      lastFailure = "CHANGE_CAPTURE must be notify or logical";
+      LOG.severe(lastFailure + ": the listener does not start, the instance stays not ready");
+      stopped.countDown();
+      return;
+    }
     Runnable loop = this::run;
     task =
         executor.submit(
@@ -145,6 +168,10 @@ public class ChangeListener {
   @PreDestroy
   void stop() {
     running = false;
+    var current = feed;
+    if (current != null) {
+      current.close();
+    }
     closeQuietly(connection);
     if (task != null) {
       task.cancel(true);
@@ -193,24 +220,45 @@ public class ChangeListener {
 
   private void run() {
     int failures = 0;
+    String unavailable = null;
     try {
       while (running) {
         try {
           schema.ensureMigrated();
           try (var c = database.openUnpooled()) {
             connection = c;
-            try (var listen = c.createStatement()) {
-              listen.execute("LISTEN " + CHANNEL);
+            if (logical()) {
+              prepareLogicalCapture(c);
+              try (var opened = LogicalFeed.open(LogicalFeed.Settings.from(this::setting))) {
+                feed = opened;
+                notifyOff(c);
+                catchUp(c);
+                failures = connected(failures);
+                unavailable = null;
+                consume(c, opened);
+              } finally {
+                feed = null;
+              }
+            } else {
+              try (var listen = c.createStatement()) {
+                listen.execute("LISTEN " + CHANNEL);
+              }
+              notifyOn(c);
+              catchUp(c);
+              failures = connected(failures);
+              listen(c);
             }
-            catchUp(c);
-            connected = true;
-            if (failures > 0) {
-              reconnects.inc();
-              LOG.info("Listener reconnected and caught up after " + failures + " failed attempts");
-            }
-            failures = 0;
-            listen(c);
           }
+        } catch (LogicalFeed.CaptureUnavailable e) {
+          // Not a connection problem: the database cannot do what was asked. Said once per reason,
+          // and retried slowly, in case an operator fixes it.
+          connected = false;
+          lastFailure = e.getMessage();
+          if (!e.getMessage().equals(unavailable)) {
+            unavailable = e.getMessage();
+            LOG.warning("CHANGE_CAPTURE=logical is not possible: " + unavailable);
+          }
+          sleep(UNAVAILABLE_RETRY_MILLIS);
         } catch (SQLException | RuntimeException e) {
           if (connected) {
             disconnectedSince = Instant.now();
@@ -237,15 +285,34 @@ public class ChangeListener {
     }
   }
 
+  private int connected(int failures) {
+    connected = true;
+    if (failures > 0) {
+      reconnects.inc();
+      LOG.info("Listener reconnected and caught up after " + failures + " failed attempts");
+    }
+    return 0;
+  }
+
+  private boolean logical() {
+    return "logical".equals(capture);
+  }
+
+  private Optional<String> setting(String name) {
+    return config.getOptionalValue(name, String.class);
+  }
+
   private void listen(Connection c) throws SQLException {
     var pg = c.unwrap(PGConnection.class);
     while (running) {
       var notifications = pg.getNotifications(waitMillis);
       lastProgress = Instant.now();
       if (notifications == null || notifications.length == 0) {
-        // Proves the connection still answers; a dead path fails here within the socket timeout.
-        try (var ping = c.createStatement()) {
-          ping.execute("SELECT 1");
+        // Proves the connection still answers (a dead path fails here within the socket
+        // timeout), and that the triggers still NOTIFY: an instance in logical mode turns that
+        // off; this one then turns it on again and reads what it was not told of.
+        if (notifyOn(c)) {
+          catchUp(c);
         }
         lastProgress = Instant.now();
         continue;
@@ -260,6 +327,114 @@ public class ChangeListener {
       }
       deliverNew(c, projects);
     }
+  }
+
+  /**
+   * Makes sure the triggers NOTIFY. Returns whether they did not: some instance runs with {@code
+   * CHANGE_CAPTURE=logical} (all instances should use one mode).
+   */
+  private boolean notifyOn(Connection c) throws SQLException {
+    try (var update = c.createStatement()) {
+      if (update.executeUpdate("UPDATE status_stream_capture SET notify = true WHERE NOT notify")
+          == 0) {
+        return false;
+      }
+    }
+    LOG.warning(
+        "The triggers did not NOTIFY (an instance with CHANGE_CAPTURE=logical turned it off);"
+            + " turned it on again. All instances should use the same CHANGE_CAPTURE.");
+    return true;
+  }
+
+  /**
+   * Logical capture needs the publications of the log: created here, once, if missing (that needs
+   * the CREATE right on the database).
+   */
+  private void prepareLogicalCapture(Connection c) throws SQLException {
+    for (var publication :
+        Map.of(
+                LogicalFeed.EVENTS_PUBLICATION,
+                "FOR TABLE status_events WITH (publish = 'insert')",
+                LogicalFeed.HEADS_PUBLICATION,
+                "FOR TABLE status_event_heads WITH (publish = 'delete')")
+            .entrySet()) {
+      try (var exists = c.prepareStatement("SELECT 1 FROM pg_publication WHERE pubname = ?")) {
+        exists.setString(1, publication.getKey());
+        try (var rows = exists.executeQuery()) {
+          if (rows.next()) {
+            continue;
+          }
+        }
+      }
+      var create = "CREATE PUBLICATION " + publication.getKey() + " " + publication.getValue();
+      try (var statement = c.createStatement()) {
+        statement.execute(create);
+        LOG.info("Created the publication " + publication.getKey() + " for logical capture");
+      } catch (SQLException e) {
+        throw new LogicalFeed.CaptureUnavailable(
+            "logical capture needs the publication "
+                + publication.getKey()
+                + ", and creating it failed ("
+                + String.valueOf(e.getMessage()).lines().findFirst().orElse("")
+                + "); create it as a user with CREATE on the database: "
+                + create,
+            "42501",
+            e);
+      }
+    }
+    lastProgress = Instant.now();
+  }
+
+  /** Once the feed is open, the triggers need not NOTIFY (their commit lock is what it avoids). */
+  private void notifyOff(Connection c) throws SQLException {
+    try (var update = c.createStatement()) {
+      update.executeUpdate("UPDATE status_stream_capture SET notify = false WHERE notify");
+    }
+  }
+
+  /**
+   * Logical mode: the log's inserts and the deleted heads, whole transactions in commit order. The
+   * log connection is pinged when the feed is quiet, so a dead path shows there too.
+   */
+  private void consume(Connection c, LogicalFeed feed) throws SQLException {
+    while (running) {
+      var transactions = feed.poll(Duration.ofMillis(waitMillis));
+      lastProgress = Instant.now();
+      if (transactions.isEmpty()) {
+        try (var ping = c.createStatement()) {
+          ping.execute("SELECT 1");
+        }
+        lastProgress = Instant.now();
+        continue;
+      }
+      for (var transaction : transactions) {
+        for (var row : transaction.events()) {
+          accept(row.toStatusEvent());
+        }
+        for (var project : transaction.deletedHeads()) {
+          if (cursors.remove(project) != null) {
+            reset(project, 0, Reason.DELETED);
+          }
+        }
+      }
+    }
+  }
+
+  /** One inserted event, in commit order: fired if its project has streams here. */
+  private void accept(StatusEvent event) {
+    var project = event.projectId();
+    var cursor = cursors.get(project);
+    if (cursor != null && event.id() <= cursor) {
+      return; // the catch-up after the feed opened delivered it already
+    }
+    if (watched.contains(project)) {
+      long from = cursor == null ? 0 : cursor;
+      if (event.prevId() != from) {
+        rewound(project, event.prevId());
+      }
+      fire(event);
+    }
+    cursors.put(project, event.id());
   }
 
   /**

@@ -94,6 +94,7 @@ public class ProjectChannels {
   private WriterPool writers;
   private ScheduledFuture<?> heartbeat;
   private Subscriber.Log replaySource;
+  private Thread onShutdown;
 
   @PostConstruct
   void init() {
@@ -119,12 +120,24 @@ public class ProjectChannels {
     heartbeat =
         scheduler.scheduleAtFixedRate(
             this::tick, halfInterval, halfInterval, TimeUnit.MILLISECONDS);
+    // A stop by signal (an orchestrator, Ctrl-C) ends the streams at once. Liberty would keep them
+    // open through its quiesce (up to 30 s) before the application stops, while their clients
+    // could already be resuming on another instance.
+    onShutdown = threads.newThread(() -> all().forEach(s -> s.close("server stopping")));
+    Runtime.getRuntime().addShutdownHook(onShutdown);
   }
 
   @PreDestroy
   void stop() {
     if (heartbeat != null) {
       heartbeat.cancel(false);
+    }
+    if (onShutdown != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(onShutdown);
+      } catch (IllegalStateException stopping) {
+        // The JVM is shutting down: the hook runs (or ran) anyway.
+      }
     }
     all().forEach(s -> s.close("server stopping"));
     writers.shutdown();

@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
  * the non-blocking output said before. So the pool grows when its threads are all busy, up to a
  * maximum, rather than queueing drains behind a stalled client's: a task goes to an idle thread,
  * else to a new one, and only at the maximum does it wait. Idle threads above the core size end
- * after 30 s.
+ * after 10 s.
  */
 final class WriterPool extends ThreadPoolExecutor {
 
@@ -19,7 +19,7 @@ final class WriterPool extends ThreadPoolExecutor {
     super(
         core,
         Math.max(core, max),
-        30,
+        10,
         TimeUnit.SECONDS,
         new HandOff(),
         threads,
