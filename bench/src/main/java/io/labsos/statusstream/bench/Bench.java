@@ -35,8 +35,8 @@ import org.HdrHistogram.Histogram;
 /**
  * The status-stream benchmark: starts the service's runnable jar (and, for the baseline, the naive
  * one-connection-per-stream design) against the PostgreSQL in the environment, runs the scenarios
- * named on the command line (all by default), prints one table row per scenario and writes
- * {@code target/bench/results.md} and {@code target/bench/chart.svg}.
+ * named on the command line (all by default), prints one table row per scenario and writes {@code
+ * target/bench/results.md} and {@code target/bench/chart.svg}.
  */
 public final class Bench {
 
@@ -58,6 +58,7 @@ public final class Bench {
 
   /** From a write's scheduled time to its commit: the part of the latency that is the writer's. */
   private final org.HdrHistogram.Recorder commitLag = new org.HdrHistogram.Recorder(3);
+
   private Process server;
   private long serverPid;
   private Process naive;
@@ -93,8 +94,7 @@ public final class Bench {
         names.add(arg);
       }
     }
-    var all =
-        List.of("idle", "fanout", "projects", "stall", "writers", "churn", "baseline");
+    var all = List.of("idle", "fanout", "projects", "stall", "writers", "churn", "baseline");
     if (names.isEmpty()) {
       names.addAll(all);
     }
@@ -247,8 +247,7 @@ public final class Bench {
     try (var load = new SseLoad(new InetSocketAddress("127.0.0.1", PORT), 2)) {
       openAll(load, all.stream().map(Project::id).toList(), count * 5);
       double rate = quick ? 100 : 250;
-      var histogram =
-          openLoop(load, all.stream().map(Project::source).toList(), rate, 10, 0, 5);
+      var histogram = openLoop(load, all.stream().map(Project::source).toList(), rate, 10, 0, 5);
       latencies.put(count + " projects x5 @ " + fmt(rate) + " ev/s", histogram);
       var figures = new LinkedHashMap<String, String>();
       figures.put("projects x subscribers", count + " x 5");
@@ -375,8 +374,7 @@ public final class Bench {
     figures.put("connects/s", fmt(done.get() / (double) seconds));
     figures.put("failed", String.valueOf(failed.get()));
     figures.put("slowest connect ms", String.valueOf(slowest.get()));
-    figures.put(
-        "server CPU ms/connect", fmt((cpuMillis(serverPid) - cpu) / (double) done.get()));
+    figures.put("server CPU ms/connect", fmt((cpuMillis(serverPid) - cpu) / (double) done.get()));
     rows.add(
         new Row(
             "5 churn",
@@ -398,10 +396,8 @@ public final class Bench {
       var theirs = measure(NAIVE_PORT, naivePid, project, subscribers, rate);
       latencies.put("status-stream, 50 subscribers @ 20 ev/s", ours.latency());
       latencies.put("naive, 50 subscribers @ 20 ev/s", theirs.latency());
-      figures.put(
-          "p50 ours/naive ms", ms(ours.latency(), 50) + " / " + ms(theirs.latency(), 50));
-      figures.put(
-          "p99 ours/naive ms", ms(ours.latency(), 99) + " / " + ms(theirs.latency(), 99));
+      figures.put("p50 ours/naive ms", ms(ours.latency(), 50) + " / " + ms(theirs.latency(), 50));
+      figures.put("p99 ours/naive ms", ms(ours.latency(), 99) + " / " + ms(theirs.latency(), 99));
       figures.put(
           "CPU ms/1,000 deliveries ours/naive (server + PostgreSQL)",
           fmt(ours.cpuPer1000()) + " / " + fmt(theirs.cpuPer1000()));
@@ -437,7 +433,10 @@ public final class Bench {
     long files = openFileLimit();
     if (streams + 1_000 > files) {
       why.add(
-          streams + " streams need " + (streams + 1_000) + " open files per process; the limit is "
+          streams
+              + " streams need "
+              + (streams + 1_000)
+              + " open files per process; the limit is "
               + files);
     }
     if (Runtime.getRuntime().availableProcessors() < 2) {
@@ -559,9 +558,7 @@ public final class Bench {
                       LockSupport.parkNanos(wait);
                     }
                     long micros =
-                        period == 0
-                            ? SseLoad.nowMicros()
-                            : startMicros + (at - startNanos) / 1_000;
+                        period == 0 ? SseLoad.nowMicros() : startMicros + (at - startNanos) / 1_000;
                     update.setString(1, "b:" + micros + pad);
                     update.setObject(2, sources.get(i % sources.size()));
                     update.executeUpdate();

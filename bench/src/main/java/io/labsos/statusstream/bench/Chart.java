@@ -37,7 +37,8 @@ final class Chart {
       svg.append(
           "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>\n"
               .formatted(x, latencyTop - 10, x, latencyTop + latencyHeight));
-      svg.append(text(x, latencyTop - 14, tick < 1 ? "0.1" : String.format("%,.0f", tick), 11, "middle"));
+      svg.append(
+          text(x, latencyTop - 14, tick < 1 ? "0.1" : String.format("%,.0f", tick), 11, "middle"));
     }
     for (int p = 0; p < PERCENTILES.length; p++) {
       svg.append(
@@ -66,7 +67,13 @@ final class Chart {
       svg.append(
           "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"18\" fill=\"#4e79a7\"/>\n"
               .formatted(left, y + 5, Math.max(1, w)));
-      svg.append(text(left + Math.max(1, w) + 6, y + 18, String.format("%,d", entry.getValue()), 12, "start"));
+      svg.append(
+          text(
+              left + Math.max(1, w) + 6,
+              y + 18,
+              String.format("%,d", entry.getValue()),
+              12,
+              "start"));
       y += rowHeight;
     }
     return svg.append("</svg>\n").toString();
