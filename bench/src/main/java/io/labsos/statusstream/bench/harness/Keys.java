@@ -1,4 +1,4 @@
-package io.labsos.statusstream.bench;
+package io.labsos.statusstream.bench.harness;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,28 +12,35 @@ import org.jose4j.jws.JsonWebSignature;
 import org.jose4j.jwt.JwtClaims;
 
 /** A throwaway RSA key for the benchmark's tokens; its public half goes to a JWKS file. */
-final class Keys {
+public final class Keys {
 
-  static final String ISSUER = "https://bench.status-stream.local";
+  public static final String ISSUER = "https://bench.status-stream.local";
 
   private final KeyPair pair;
+  private final Path jwks;
 
-  private Keys(KeyPair pair) {
+  private Keys(KeyPair pair, Path jwks) {
     this.pair = pair;
+    this.jwks = jwks;
   }
 
-  static Keys create(Path jwks) throws Exception {
+  public static Keys create(Path jwks) throws Exception {
     var generator = KeyPairGenerator.getInstance("RSA");
     generator.initialize(2048);
     var pair = generator.generateKeyPair();
     var jwk = new RsaJsonWebKey((RSAPublicKey) pair.getPublic());
     jwk.setKeyId("bench");
     Files.writeString(jwks, new JsonWebKeySet(jwk).toJson());
-    return new Keys(pair);
+    return new Keys(pair, jwks);
+  }
+
+  /** The public key as a JWKS file. */
+  public Path jwks() {
+    return jwks;
   }
 
   /** A token for the user, valid for two hours. */
-  String token(String user) throws Exception {
+  public String token(String user) throws Exception {
     var claims = new JwtClaims();
     claims.setSubject(user);
     claims.setIssuer(ISSUER);

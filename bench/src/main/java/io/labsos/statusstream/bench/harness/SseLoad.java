@@ -1,4 +1,4 @@
-package io.labsos.statusstream.bench;
+package io.labsos.statusstream.bench.harness;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -20,7 +20,7 @@ import org.HdrHistogram.Recorder;
  * Many SSE subscribers on a few non-blocking selector threads. Each received event whose payload
  * carries a writer's scheduled time ({@code "b:<epoch micros>"}) records its latency.
  */
-final class SseLoad implements AutoCloseable {
+public final class SseLoad implements AutoCloseable {
 
   private static final byte[] MARK = "\"b:".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CONNECTED = "\"connected\"".getBytes(StandardCharsets.US_ASCII);
@@ -28,13 +28,13 @@ final class SseLoad implements AutoCloseable {
   private final InetSocketAddress server;
   private final List<Loop> loops = new ArrayList<>();
   private final Recorder latency = new Recorder(3);
-  final LongAdder connected = new LongAdder();
-  final LongAdder received = new LongAdder();
-  final LongAdder closed = new LongAdder();
-  final AtomicLong lastReceiveMicros = new AtomicLong();
+  public final LongAdder connected = new LongAdder();
+  public final LongAdder received = new LongAdder();
+  public final LongAdder closed = new LongAdder();
+  public final AtomicLong lastReceiveMicros = new AtomicLong();
   private int next;
 
-  SseLoad(InetSocketAddress server, int threads) throws IOException {
+  public SseLoad(InetSocketAddress server, int threads) throws IOException {
     this.server = server;
     for (int i = 0; i < threads; i++) {
       var loop = new Loop();
@@ -46,7 +46,7 @@ final class SseLoad implements AutoCloseable {
   }
 
   /** Opens one stream; {@code stall} never reads from it (a client that stopped reading). */
-  void open(String path, String token, boolean stall) throws IOException {
+  public void open(String path, String token, boolean stall) throws IOException {
     var request =
         ("GET "
                 + path
@@ -67,7 +67,7 @@ final class SseLoad implements AutoCloseable {
   }
 
   /** Latencies recorded since the last call, in microseconds. */
-  org.HdrHistogram.Histogram takeLatency() {
+  public org.HdrHistogram.Histogram takeLatency() {
     return latency.getIntervalHistogram();
   }
 
@@ -80,7 +80,7 @@ final class SseLoad implements AutoCloseable {
     }
   }
 
-  static long nowMicros() {
+  public static long nowMicros() {
     var now = java.time.Instant.now();
     return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
   }
