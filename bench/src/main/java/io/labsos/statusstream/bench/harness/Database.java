@@ -5,6 +5,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /** The PostgreSQL database a server under test reads, as the benchmark's writers reach it. */
@@ -32,6 +33,38 @@ public final class Database {
         env("DB_NAME", "labsos"),
         env("DB_USER", "postgres"),
         env("DB_PASSWORD", ""));
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** How a server of the contract is told to reach this database. */
+  public Map<String, String> environment() {
+    return Map.of(
+        "DB_HOST",
+        host,
+        "DB_PORT",
+        port,
+        "DB_NAME",
+        name,
+        "DB_USER",
+        user,
+        "DB_PASSWORD",
+        password);
+  }
+
+  /**
+   * A new, empty database on the same PostgreSQL (one a previous run left is dropped first), for a
+   * server that creates its own schema.
+   */
+  public Database fresh(String database) throws SQLException {
+    try (Connection db = connect();
+        var statement = db.createStatement()) {
+      statement.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+      statement.execute("CREATE DATABASE " + database);
+    }
+    return new Database(host, port, database, user, password);
   }
 
   public String jdbcUrl() {

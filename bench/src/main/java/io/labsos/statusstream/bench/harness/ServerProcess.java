@@ -24,6 +24,7 @@ import java.util.stream.Stream;
 public final class ServerProcess implements AutoCloseable {
 
   public static final int OURS_PORT = 9280;
+  public static final int PEER_PORT = 9285;
   public static final int NAIVE_PORT = 9290;
 
   private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -43,15 +44,12 @@ public final class ServerProcess implements AutoCloseable {
   }
 
   /** Our service: the runnable jar the build produced, configured as the README says. */
-  public static ServerProcess ours(Path root, Path work, Path jwks) throws Exception {
+  public static ServerProcess ours(Path root, Path work, Database db, Keys keys) throws Exception {
     var jar = root.resolve("target/status-stream.jar");
     var command = new ProcessBuilder("java", "-jar", jar.toString());
+    contract(command, OURS_PORT, db, keys.jwks());
     var env = command.environment();
-    env.put("HTTP_PORT", String.valueOf(OURS_PORT));
     env.put("HTTPS_PORT", String.valueOf(OURS_PORT + 363));
-    env.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", jwks.toString());
-    env.put("MP_JWT_VERIFY_ISSUER", Keys.ISSUER);
-    env.put("STREAM_MAX_PER_USER", "1000000");
     env.put("DEMO_MODE", "false");
     // A fresh extraction each run: the launcher refuses a directory that exists.
     var extract = work.resolve("wlp");
@@ -76,6 +74,39 @@ public final class ServerProcess implements AutoCloseable {
       System.out.println("recording the server with JFR: target/bench/server.jfr");
     }
     return server;
+  }
+
+  /**
+   * Another server of the contract (the peer we compare with), started by a shell command from the
+   * repository's root and configured only by the contract's environment. It is given the key as a
+   * PEM file, the form every reader of {@code MP_JWT_VERIFY_PUBLICKEY_LOCATION} takes.
+   */
+  public static ServerProcess peer(String commandLine, Path work, Database db, Keys keys)
+      throws Exception {
+    var command = new ProcessBuilder("bash", "-c", commandLine);
+    contract(command, PEER_PORT, db, keys.pem());
+    return start(
+        "peer",
+        PEER_PORT,
+        "/health/ready",
+        command,
+        work.resolve("peer.log"),
+        Duration.ofSeconds(120),
+        null);
+  }
+
+  /** The environment the contract configures a server by: the same for ours and the peer. */
+  private static void contract(ProcessBuilder command, int port, Database db, Path publicKey) {
+    var env = command.environment();
+    env.putAll(db.environment());
+    env.put("HTTP_PORT", String.valueOf(port));
+    // An inline key in the bench's own environment would win over the file.
+    env.remove("MP_JWT_VERIFY_PUBLICKEY");
+    env.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", publicKey.toString());
+    env.put("MP_JWT_VERIFY_ISSUER", Keys.ISSUER);
+    // Every stream belongs to one user.
+    env.put("STREAM_MAX_PER_USER", "1000000");
+    env.put("STREAM_HEARTBEAT_SECONDS", "15");
   }
 
   /** The baseline's naive design, {@link NaiveServer}, from the benchmark's own class path. */
@@ -143,6 +174,10 @@ public final class ServerProcess implements AutoCloseable {
     return pid;
   }
 
+  public boolean alive() {
+    return process.isAlive();
+  }
+
   public InetSocketAddress address() {
     return new InetSocketAddress("127.0.0.1", port);
   }
@@ -165,6 +200,19 @@ public final class ServerProcess implements AutoCloseable {
 
   /** A value from the server's Prometheus text at /metrics; NaN when it has none of that name. */
   public double metric(String metric) {
+    return metricMatching(Pattern.quote(metric));
+  }
+
+  /**
+   * The streams the server holds, by the gauge the contract asks for ("open streams" at /metrics);
+   * its name is not fixed, so any gauge named {@code ..._open_streams} or {@code ..._streams_open}
+   * counts. NaN when there is none.
+   */
+  public double openStreams() {
+    return metricMatching("\\w*(open_streams|streams_open)");
+  }
+
+  private double metricMatching(String name) {
     try {
       var body =
           HTTP.send(
@@ -173,9 +221,8 @@ public final class ServerProcess implements AutoCloseable {
                   HttpResponse.BodyHandlers.ofString())
               .body();
       var m =
-          Pattern.compile("^" + Pattern.quote(metric) + "\\{[^}]*\\} (\\S+)$", Pattern.MULTILINE)
-              .matcher(body);
-      return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+          Pattern.compile("^" + name + "(\\{[^}]*\\})? (\\S+)$", Pattern.MULTILINE).matcher(body);
+      return m.find() ? Double.parseDouble(m.group(m.groupCount())) : Double.NaN;
     } catch (IOException e) {
       throw new IllegalStateException(e);
     } catch (InterruptedException e) {

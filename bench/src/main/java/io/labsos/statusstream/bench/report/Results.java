@@ -24,6 +24,13 @@ public final class Results {
     }
   }
 
+  /** Adds to the note of a row already reported. */
+  public void amend(int row, String note) {
+    var old = rows.get(row);
+    var joined = old.note().isEmpty() ? note : old.note() + "; " + note;
+    rows.set(row, new Row(old.scenario(), old.server(), old.figures(), joined));
+  }
+
   public void latency(String setting, String server, Histogram histogram) {
     latencies.add(new Latency(setting, server, histogram));
   }

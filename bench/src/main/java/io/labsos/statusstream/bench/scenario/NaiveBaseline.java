@@ -26,6 +26,11 @@ final class NaiveBaseline implements Scenario {
   }
 
   @Override
+  public String oursOnly() {
+    return "it compares our design with the naive one on our event log";
+  }
+
+  @Override
   public void run(Harness h) throws Exception {
     try (var naive = ServerProcess.naive(h.db, h.work)) {
       var project = h.db.projects(1).get(0);

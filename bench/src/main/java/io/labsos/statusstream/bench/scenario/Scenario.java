@@ -9,6 +9,14 @@ public interface Scenario {
   /** Its name on bin/bench's command line. */
   String name();
 
+  /**
+   * Why this scenario measures our server only, or null where it measures a peer as well. A peer
+   * gets a row saying so instead.
+   */
+  default String oursOnly() {
+    return null;
+  }
+
   /** Measures the server under test and reports one row or more. */
   void run(Harness h) throws Exception;
 

@@ -24,6 +24,11 @@ final class TriggerOverhead implements Scenario {
   }
 
   @Override
+  public String oursOnly() {
+    return "it measures our triggers; a peer's capture is its own";
+  }
+
+  @Override
   public void run(Harness h) throws Exception {
     int updates = h.size(5_000, 2_000);
     var projects = h.db.projects(4);
