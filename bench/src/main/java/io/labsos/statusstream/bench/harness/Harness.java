@@ -86,8 +86,9 @@ public final class Harness {
   }
 
   /** The latency figures every fan-out row prints, with the writers' own lag first. */
-  public void latencyFigures(Map<String, Figure> figures, Histogram h) {
-    var commits = writers.takeCommitLag();
+  public void latencyFigures(Map<String, Figure> figures, Delivery delivery) {
+    var h = delivery.latency();
+    var commits = delivery.commitLag();
     figures.put("deliveries measured", Figure.count(h.getTotalCount()));
     figures.put(
         "writer: scheduled to committed p50/p99 ms",
@@ -148,19 +149,30 @@ public final class Harness {
 
   /**
    * Writes at a fixed rate for a while (open loop: each write's time is its scheduled time, so a
-   * lagging writer shows as latency), then waits for every delivery; returns the latencies.
+   * lagging writer shows as latency), then waits for every delivery (at most 60 s more).
    */
-  public Histogram openLoop(
+  public Delivery openLoop(
       SseLoad load, List<UUID> sources, double rate, int seconds, int padding, int perEvent)
       throws Exception {
     load.takeLatency();
+    load.takeArrivals();
     writers.takeCommitLag();
     long before = load.received.sum();
     int events = (int) Math.round(rate * seconds);
+    long cpu = server.cpuMillis();
     writers.write(sources, rate, events, padding);
-    long expected = before + (long) events * perEvent;
-    awaitReceived(load, expected, Duration.ofSeconds(60));
-    return load.takeLatency();
+    long expected = (long) events * perEvent;
+    awaitReceived(load, before + expected, Duration.ofSeconds(60));
+    long spent = server.cpuMillis() - cpu;
+    return new Delivery(
+        load.takeLatency(),
+        writers.takeCommitLag(),
+        expected,
+        load.received.sum() - before,
+        rate * perEvent,
+        // N events at a rate span N - 1 intervals; the arrivals of all N get the N-th too.
+        load.takeArrivals().seconds() + 1 / rate,
+        spent);
   }
 
   public void awaitReceived(SseLoad load, long expected, Duration atMost) {

@@ -31,7 +31,8 @@ public final class SseLoad implements AutoCloseable {
   public final LongAdder connected = new LongAdder();
   public final LongAdder received = new LongAdder();
   public final LongAdder closed = new LongAdder();
-  public final AtomicLong lastReceiveMicros = new AtomicLong();
+  private final AtomicLong firstArrival = new AtomicLong(Long.MAX_VALUE);
+  private final AtomicLong lastArrival = new AtomicLong(Long.MIN_VALUE);
   private int next;
 
   public SseLoad(InetSocketAddress server, int threads) throws IOException {
@@ -69,6 +70,19 @@ public final class SseLoad implements AutoCloseable {
   /** Latencies recorded since the last call, in microseconds. */
   public org.HdrHistogram.Histogram takeLatency() {
     return latency.getIntervalHistogram();
+  }
+
+  /** When the first and the last timed event arrived, in epoch µs. */
+  public record Arrivals(long firstMicros, long lastMicros) {
+    public double seconds() {
+      return lastMicros > firstMicros ? (lastMicros - firstMicros) / 1e6 : Double.NaN;
+    }
+  }
+
+  /** The arrivals since the last call. */
+  public Arrivals takeArrivals() {
+    return new Arrivals(
+        firstArrival.getAndSet(Long.MAX_VALUE), lastArrival.getAndSet(Long.MIN_VALUE));
   }
 
   /** Closes every stream (a plain close, as a browser tab leaves). */
@@ -206,7 +220,12 @@ public final class SseLoad implements AutoCloseable {
         long now = nowMicros();
         latency.recordValue(Math.max(0, now - scheduled));
         received.increment();
-        lastReceiveMicros.accumulateAndGet(now, Math::max);
+        if (now < firstArrival.get()) {
+          firstArrival.accumulateAndGet(now, Math::min);
+        }
+        if (now > lastArrival.get()) {
+          lastArrival.accumulateAndGet(now, Math::max);
+        }
       } else if (!conn.seenConnected && indexOf(l, len, CONNECTED) >= 0) {
         conn.seenConnected = true;
         connected.increment();

@@ -25,7 +25,7 @@ public record Figure(String text, double value) {
     return number(latency.getValueAtPercentile(percentile) / 1000.0);
   }
 
-  /** Text only: a pair of values, a yes or no; no ratio is taken of it. */
+  /** Text only: a setting, a pair of values, a yes or no; no ratio is taken of it. */
   public static Figure text(String text) {
     return new Figure(text, Double.NaN);
   }

@@ -23,15 +23,15 @@ final class ManyProjects implements Scenario {
     try (var load = h.load(2)) {
       h.openAll(load, all.stream().map(Project::id).toList(), count * 5);
       double rate = h.size(250, 100);
-      var histogram = h.openLoop(load, all.stream().map(Project::source).toList(), rate, 10, 0, 5);
-      h.latency(count + " projects x5 @ " + Figure.format(rate) + " ev/s", histogram);
+      var delivery = h.openLoop(load, all.stream().map(Project::source).toList(), rate, 10, 0, 5);
+      h.latency(count + " projects x5 @ " + Figure.format(rate) + " ev/s", delivery.latency());
       var figures = new LinkedHashMap<String, Figure>();
       figures.put("projects x subscribers", Figure.text(count + " x 5"));
       figures.put(
           "rate for latency",
           Figure.text(
               Figure.format(rate) + " ev/s (" + Figure.format(rate * 5) + " deliveries/s)"));
-      h.latencyFigures(figures, histogram);
+      h.latencyFigures(figures, delivery);
       h.report("3 many small projects", figures, "");
     }
   }

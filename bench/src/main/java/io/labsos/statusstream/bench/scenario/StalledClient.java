@@ -23,10 +23,12 @@ final class StalledClient implements Scenario {
     int padding = 16_000;
     try (var load = h.load(2)) {
       h.openAll(load, List.of(project.id()), subscribers);
-      var calm = h.openLoop(load, List.of(project.source()), rate, 30, padding, subscribers);
+      var calm =
+          h.openLoop(load, List.of(project.source()), rate, 30, padding, subscribers).latency();
       double disconnects = h.server.metric(DISCONNECTS);
       load.open(Harness.statusPath(project.id()), h.token(), true);
-      var stalled = h.openLoop(load, List.of(project.source()), rate, 30, padding, subscribers);
+      var stalled =
+          h.openLoop(load, List.of(project.source()), rate, 30, padding, subscribers).latency();
       h.latency(subscribers + " subscribers, none stalled", calm);
       h.latency(subscribers + " subscribers + 1 stalled", stalled);
       var figures = new LinkedHashMap<String, Figure>();
