@@ -29,6 +29,7 @@ public interface Scenario {
         new StalledClient(),
         new TriggerOverhead(),
         new Churn(),
+        new ListenerReads(),
         new NaiveBaseline());
   }
 }
