@@ -30,7 +30,13 @@ public final class SseLoad implements AutoCloseable {
   private final Recorder latency = new Recorder(3);
   public final LongAdder connected = new LongAdder();
   public final LongAdder received = new LongAdder();
+
+  /** Streams closed, refused ones included. */
   public final LongAdder closed = new LongAdder();
+
+  /** Streams closed after they connected. */
+  private final LongAdder lost = new LongAdder();
+
   private final AtomicLong firstArrival = new AtomicLong(Long.MAX_VALUE);
   private final AtomicLong lastArrival = new AtomicLong(Long.MIN_VALUE);
   private int next;
@@ -65,6 +71,15 @@ public final class SseLoad implements AutoCloseable {
     var loop = loops.get(next++ % loops.size());
     loop.pending.add(new Conn(channel, ByteBuffer.wrap(request), stall));
     loop.selector.wakeup();
+  }
+
+  /**
+   * Streams connected and still open. Not {@code connected - closed}: a refused stream never
+   * connected, and when its server closes it (at once, or on an idle timer) is the server's
+   * business.
+   */
+  public long held() {
+    return connected.sum() - lost.sum();
   }
 
   /** Latencies recorded since the last call, in microseconds. */
@@ -188,6 +203,10 @@ public final class SseLoad implements AutoCloseable {
         // gone
       }
       closed.increment();
+      var conn = (Conn) key.attachment();
+      if (conn.stall || conn.seenConnected) {
+        lost.increment();
+      }
     }
 
     private void lines(Conn conn, int n) {

@@ -43,7 +43,7 @@ final class Idle implements Scenario {
       double seconds = (System.nanoTime() - started) / 1e9;
       double heapAfter = h.server.heapAfterGc();
       long rssAfter = h.server.rssBytes();
-      long held = load.connected.sum() - load.closed.sum();
+      long held = load.held();
       h.capacity(h.server.name() + " (idle streams held)", held);
       double heapPer = (heapAfter - heapBefore) / held;
       double rssPer = (rssAfter - rssBefore) / (double) held;

@@ -66,7 +66,7 @@ final class NaiveBaseline implements Scenario {
           load.open(Harness.statusPath(project.id()), "-", false);
         }
         Harness.awaitQuiet(load);
-        held = load.connected.sum() - load.closed.sum();
+        held = load.held();
       }
       h.capacity("naive (streams held)", held);
       figures.put("naive streams held", Figure.text(held + " of " + TRIES + " tried"));
