@@ -110,7 +110,7 @@ public final class Bench {
 
   /** Warms the server up, then runs every scenario against it (or says why not). */
   private void measure(Harness h) throws Exception {
-    boolean peer = !h.server.name().equals("status-stream");
+    boolean peer = !h.server.name().equals(ServerProcess.OURS);
     WarmUp.run(h);
     var rows = h.results().rows();
     for (var scenario : scenarios) {

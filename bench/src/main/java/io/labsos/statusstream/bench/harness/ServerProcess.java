@@ -23,6 +23,9 @@ import java.util.stream.Stream;
  */
 public final class ServerProcess implements AutoCloseable {
 
+  /** Our service's name in the results; the peer is "peer". */
+  public static final String OURS = "status-stream";
+
   public static final int OURS_PORT = 9280;
   public static final int PEER_PORT = 9285;
   public static final int NAIVE_PORT = 9290;
@@ -62,7 +65,7 @@ public final class ServerProcess implements AutoCloseable {
     var jfr = System.getenv("BENCH_JFR") != null ? work.resolve("server.jfr") : null;
     var server =
         start(
-            "status-stream",
+            OURS,
             OURS_PORT,
             "/health/ready",
             command,
