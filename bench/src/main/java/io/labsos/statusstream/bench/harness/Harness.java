@@ -92,7 +92,7 @@ public final class Harness {
     figures.put("deliveries measured", Figure.count(h.getTotalCount()));
     figures.put(
         "writer: scheduled to committed p50/p99 ms",
-        Figure.text(Figure.ms(commits, 50).text() + " / " + Figure.ms(commits, 99).text()));
+        Figure.pair(Figure.ms(commits, 50), Figure.ms(commits, 99)));
     figures.put("p50 ms", Figure.ms(h, 50));
     figures.put("p99 ms", Figure.ms(h, 99));
     figures.put("p99.9 ms", Figure.ms(h, 99.9));

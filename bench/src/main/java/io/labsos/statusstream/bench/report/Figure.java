@@ -30,6 +30,11 @@ public record Figure(String text, double value) {
     return new Figure(text, Double.NaN);
   }
 
+  /** Two figures of one kind, side by side ("a / b"): text, no ratio is taken of it. */
+  public static Figure pair(Figure first, Figure second) {
+    return text(first.text() + " / " + second.text());
+  }
+
   public static String format(double value) {
     if (Double.isNaN(value) || Double.isInfinite(value)) {
       return "n/a";

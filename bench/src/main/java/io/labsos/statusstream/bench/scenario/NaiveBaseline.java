@@ -44,20 +44,13 @@ final class NaiveBaseline implements Scenario {
       var figures = new LinkedHashMap<String, Figure>();
       figures.put(
           "p50 ours/naive ms",
-          Figure.text(
-              Figure.ms(ours.latency(), 50).text()
-                  + " / "
-                  + Figure.ms(theirs.latency(), 50).text()));
+          Figure.pair(Figure.ms(ours.latency(), 50), Figure.ms(theirs.latency(), 50)));
       figures.put(
           "p99 ours/naive ms",
-          Figure.text(
-              Figure.ms(ours.latency(), 99).text()
-                  + " / "
-                  + Figure.ms(theirs.latency(), 99).text()));
+          Figure.pair(Figure.ms(ours.latency(), 99), Figure.ms(theirs.latency(), 99)));
       figures.put(
           "CPU ms/1,000 deliveries ours/naive (server + PostgreSQL)",
-          Figure.text(
-              Figure.format(ours.cpuPer1000()) + " / " + Figure.format(theirs.cpuPer1000())));
+          Figure.pair(Figure.number(ours.cpuPer1000()), Figure.number(theirs.cpuPer1000())));
       figures.put("CPU ratio naive/ours", Figure.number(theirs.cpuPer1000() / ours.cpuPer1000()));
       // Capacity: how many streams the naive design holds before PostgreSQL refuses.
       long held;

@@ -32,12 +32,8 @@ final class StalledClient implements Scenario {
       h.latency(subscribers + " subscribers, none stalled", calm);
       h.latency(subscribers + " subscribers + 1 stalled", stalled);
       var figures = new LinkedHashMap<String, Figure>();
-      figures.put(
-          "p50 calm/stalled ms",
-          Figure.text(Figure.ms(calm, 50).text() + " / " + Figure.ms(stalled, 50).text()));
-      figures.put(
-          "p99 calm/stalled ms",
-          Figure.text(Figure.ms(calm, 99).text() + " / " + Figure.ms(stalled, 99).text()));
+      figures.put("p50 calm/stalled ms", Figure.pair(Figure.ms(calm, 50), Figure.ms(stalled, 50)));
+      figures.put("p99 calm/stalled ms", Figure.pair(Figure.ms(calm, 99), Figure.ms(stalled, 99)));
       figures.put(
           "p99 ratio",
           Figure.number(stalled.getValueAtPercentile(99) / (double) calm.getValueAtPercentile(99)));

@@ -49,7 +49,7 @@ final class TriggerOverhead implements Scenario {
       double wo = median(without);
       figures.put(
           clients + " writer(s) updates/s with/without",
-          Figure.text(Figure.format(w) + " / " + Figure.format(wo)));
+          Figure.pair(Figure.number(w), Figure.number(wo)));
       figures.put(clients + " writer(s) cost ratio", Figure.number(wo / w));
     }
     h.report(
