@@ -66,8 +66,7 @@ public final class NaiveServer {
       exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
       exchange.sendResponseHeaders(200, 0);
       OutputStream out = exchange.getResponseBody();
-      out.write(
-          "data: {\"type\":\"connected\"}\n\n".getBytes(StandardCharsets.UTF_8));
+      out.write("data: {\"type\":\"connected\"}\n\n".getBytes(StandardCharsets.UTF_8));
       out.flush();
       var pg = db.unwrap(PGConnection.class);
       var read =

@@ -1,4 +1,4 @@
-package io.labsos.statusstream.bench;
+package io.labsos.statusstream.bench.harness;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -20,7 +20,7 @@ import org.HdrHistogram.Recorder;
  * Many SSE subscribers on a few non-blocking selector threads. Each received event whose payload
  * carries a writer's scheduled time ({@code "b:<epoch micros>"}) records its latency.
  */
-final class SseLoad implements AutoCloseable {
+public final class SseLoad implements AutoCloseable {
 
   private static final byte[] MARK = "\"b:".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CONNECTED = "\"connected\"".getBytes(StandardCharsets.US_ASCII);
@@ -28,13 +28,20 @@ final class SseLoad implements AutoCloseable {
   private final InetSocketAddress server;
   private final List<Loop> loops = new ArrayList<>();
   private final Recorder latency = new Recorder(3);
-  final LongAdder connected = new LongAdder();
-  final LongAdder received = new LongAdder();
-  final LongAdder closed = new LongAdder();
-  final AtomicLong lastReceiveMicros = new AtomicLong();
+  public final LongAdder connected = new LongAdder();
+  public final LongAdder received = new LongAdder();
+
+  /** Streams closed, refused ones included. */
+  public final LongAdder closed = new LongAdder();
+
+  /** Streams closed after they connected. */
+  private final LongAdder lost = new LongAdder();
+
+  private final AtomicLong firstArrival = new AtomicLong(Long.MAX_VALUE);
+  private final AtomicLong lastArrival = new AtomicLong(Long.MIN_VALUE);
   private int next;
 
-  SseLoad(InetSocketAddress server, int threads) throws IOException {
+  public SseLoad(InetSocketAddress server, int threads) throws IOException {
     this.server = server;
     for (int i = 0; i < threads; i++) {
       var loop = new Loop();
@@ -46,7 +53,7 @@ final class SseLoad implements AutoCloseable {
   }
 
   /** Opens one stream; {@code stall} never reads from it (a client that stopped reading). */
-  void open(String path, String token, boolean stall) throws IOException {
+  public void open(String path, String token, boolean stall) throws IOException {
     var request =
         ("GET "
                 + path
@@ -66,9 +73,31 @@ final class SseLoad implements AutoCloseable {
     loop.selector.wakeup();
   }
 
+  /**
+   * Streams connected and still open. Not {@code connected - closed}: a refused stream never
+   * connected, and when its server closes it (at once, or on an idle timer) is the server's
+   * business.
+   */
+  public long held() {
+    return connected.sum() - lost.sum();
+  }
+
   /** Latencies recorded since the last call, in microseconds. */
-  org.HdrHistogram.Histogram takeLatency() {
+  public org.HdrHistogram.Histogram takeLatency() {
     return latency.getIntervalHistogram();
+  }
+
+  /** When the first and the last timed event arrived, in epoch µs. */
+  public record Arrivals(long firstMicros, long lastMicros) {
+    public double seconds() {
+      return lastMicros > firstMicros ? (lastMicros - firstMicros) / 1e6 : Double.NaN;
+    }
+  }
+
+  /** The arrivals since the last call. */
+  public Arrivals takeArrivals() {
+    return new Arrivals(
+        firstArrival.getAndSet(Long.MAX_VALUE), lastArrival.getAndSet(Long.MIN_VALUE));
   }
 
   /** Closes every stream (a plain close, as a browser tab leaves). */
@@ -80,7 +109,7 @@ final class SseLoad implements AutoCloseable {
     }
   }
 
-  static long nowMicros() {
+  public static long nowMicros() {
     var now = java.time.Instant.now();
     return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
   }
@@ -174,6 +203,10 @@ final class SseLoad implements AutoCloseable {
         // gone
       }
       closed.increment();
+      var conn = (Conn) key.attachment();
+      if (conn.stall || conn.seenConnected) {
+        lost.increment();
+      }
     }
 
     private void lines(Conn conn, int n) {
@@ -206,7 +239,12 @@ final class SseLoad implements AutoCloseable {
         long now = nowMicros();
         latency.recordValue(Math.max(0, now - scheduled));
         received.increment();
-        lastReceiveMicros.accumulateAndGet(now, Math::max);
+        if (now < firstArrival.get()) {
+          firstArrival.accumulateAndGet(now, Math::min);
+        }
+        if (now > lastArrival.get()) {
+          lastArrival.accumulateAndGet(now, Math::max);
+        }
       } else if (!conn.seenConnected && indexOf(l, len, CONNECTED) >= 0) {
         conn.seenConnected = true;
         connected.increment();

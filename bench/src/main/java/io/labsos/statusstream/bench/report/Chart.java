@@ -1,20 +1,24 @@
-package io.labsos.statusstream.bench;
+package io.labsos.statusstream.bench.report;
 
-import java.util.Map;
-import org.HdrHistogram.Histogram;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 
 /**
- * An SVG chart of one run: latency percentiles per scenario (log scale, ms) and streams held per
- * design.
+ * An SVG chart of one run: latency percentiles per setting (log scale, ms), one bar group per
+ * server measured side by side, and streams held per design.
  */
-final class Chart {
+public final class Chart {
 
   private static final double[] PERCENTILES = {50, 90, 99, 99.9};
   private static final String[] COLOURS = {"#4e79a7", "#59a14f", "#f28e2b", "#e15759"};
 
   private Chart() {}
 
-  static String svg(Map<String, Histogram> latencies, Map<String, Long> capacities) {
+  public static String svg(Results results) {
+    var latencies = grouped(results.latencies());
+    var capacities = results.capacities();
+    boolean servers = latencies.stream().map(Results.Latency::server).distinct().count() > 1;
     int rowHeight = 34;
     int left = 330;
     int width = 980;
@@ -37,7 +41,8 @@ final class Chart {
       svg.append(
           "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>\n"
               .formatted(x, latencyTop - 10, x, latencyTop + latencyHeight));
-      svg.append(text(x, latencyTop - 14, tick < 1 ? "0.1" : String.format("%,.0f", tick), 11, "middle"));
+      svg.append(
+          text(x, latencyTop - 14, tick < 1 ? "0.1" : String.format("%,.0f", tick), 11, "middle"));
     }
     for (int p = 0; p < PERCENTILES.length; p++) {
       svg.append(
@@ -46,14 +51,18 @@ final class Chart {
       svg.append(text(left + 14 + p * 70, 45, "p" + trim(PERCENTILES[p]), 11, "start"));
     }
     int y = latencyTop;
-    for (var entry : latencies.entrySet()) {
-      svg.append(text(left - 8, y + 20, entry.getKey(), 12, "end"));
+    var first = latencies.isEmpty() ? "" : latencies.get(0).server();
+    for (var entry : latencies) {
+      var label = servers ? entry.setting() + " (" + entry.server() + ")" : entry.setting();
+      // The first server's bars solid, the others' lighter, so the pairs read apart.
+      var opacity = entry.server().equals(first) ? "1" : "0.5";
+      svg.append(text(left - 8, y + 20, label, 12, "end"));
       for (int p = 0; p < PERCENTILES.length; p++) {
-        double ms = Math.max(0.1, entry.getValue().getValueAtPercentile(PERCENTILES[p]) / 1000.0);
+        double ms = Math.max(0.1, entry.histogram().getValueAtPercentile(PERCENTILES[p]) / 1000.0);
         double w = (Math.log10(ms) - min) / (max - min) * plot;
         svg.append(
-            "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"6\" fill=\"%s\"/>\n"
-                .formatted(left, y + 5 + p * 7, Math.max(1, w), COLOURS[p]));
+            "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"6\" fill=\"%s\" fill-opacity=\"%s\"/>\n"
+                .formatted(left, y + 5 + p * 7, Math.max(1, w), COLOURS[p], opacity));
       }
       y += rowHeight;
     }
@@ -66,10 +75,25 @@ final class Chart {
       svg.append(
           "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"18\" fill=\"#4e79a7\"/>\n"
               .formatted(left, y + 5, Math.max(1, w)));
-      svg.append(text(left + Math.max(1, w) + 6, y + 18, String.format("%,d", entry.getValue()), 12, "start"));
+      svg.append(
+          text(
+              left + Math.max(1, w) + 6,
+              y + 18,
+              String.format("%,d", entry.getValue()),
+              12,
+              "start"));
       y += rowHeight;
     }
     return svg.append("</svg>\n").toString();
+  }
+
+  /** The latencies with each setting's servers next to each other, settings in measured order. */
+  private static List<Results.Latency> grouped(List<Results.Latency> latencies) {
+    var bySetting = new LinkedHashMap<String, List<Results.Latency>>();
+    for (var latency : latencies) {
+      bySetting.computeIfAbsent(latency.setting(), s -> new ArrayList<>()).add(latency);
+    }
+    return bySetting.values().stream().flatMap(List::stream).toList();
   }
 
   private static String trim(double p) {

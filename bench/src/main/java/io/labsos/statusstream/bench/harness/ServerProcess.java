@@ -1,0 +1,271 @@
+package io.labsos.statusstream.bench.harness;
+
+import io.labsos.statusstream.bench.NaiveServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A server under test, running as a process of its own: started with its configuration in the
+ * environment, ready once its readiness path answers 200, stopped with its children. What is
+ * measured of it ({@link #cpuMillis}, {@link #rssBytes}) is the process that serves: the newest
+ * process of the tree started (the runnable jar's launcher starts the server's JVM as its child),
+ * or the one started when it has no children.
+ */
+public final class ServerProcess implements AutoCloseable {
+
+  /** Our service's name in the results; the peer is "peer". */
+  public static final String OURS = "status-stream";
+
+  public static final int OURS_PORT = 9280;
+  public static final int PEER_PORT = 9285;
+  public static final int NAIVE_PORT = 9290;
+
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  private final String name;
+  private final int port;
+  private final Process process;
+  private final long pid;
+  private final Path jfr;
+
+  private ServerProcess(String name, int port, Process process, Path jfr) {
+    this.name = name;
+    this.port = port;
+    this.process = process;
+    this.pid = process.descendants().mapToLong(ProcessHandle::pid).max().orElse(process.pid());
+    this.jfr = jfr;
+  }
+
+  /** Our service: the runnable jar the build produced, configured as the README says. */
+  public static ServerProcess ours(Path root, Path work, Database db, Keys keys) throws Exception {
+    var jar = root.resolve("target/status-stream.jar");
+    var command = new ProcessBuilder("java", "-jar", jar.toString());
+    contract(command, OURS_PORT, db, keys.jwks());
+    var env = command.environment();
+    env.put("HTTPS_PORT", String.valueOf(OURS_PORT + 363));
+    env.put("DEMO_MODE", "false");
+    // A fresh extraction each run: the launcher refuses a directory that exists.
+    var extract = work.resolve("wlp");
+    if (Files.exists(extract)) {
+      try (var paths = Files.walk(extract)) {
+        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+    env.put("WLP_JAR_EXTRACT_DIR", extract.toString());
+    var jfr = System.getenv("BENCH_JFR") != null ? work.resolve("server.jfr") : null;
+    var server =
+        start(
+            OURS,
+            OURS_PORT,
+            "/health/ready",
+            command,
+            work.resolve("server.log"),
+            Duration.ofSeconds(120),
+            jfr);
+    if (jfr != null) {
+      Proc.jcmd(server.pid, "JFR.start", "settings=profile", "filename=" + jfr);
+      System.out.println("recording the server with JFR: target/bench/server.jfr");
+    }
+    return server;
+  }
+
+  /**
+   * Another server of the contract (the peer we compare with), started by a shell command from the
+   * repository's root and configured only by the contract's environment. It is given the key as a
+   * PEM file, the form every reader of {@code MP_JWT_VERIFY_PUBLICKEY_LOCATION} takes.
+   */
+  public static ServerProcess peer(String commandLine, Path work, Database db, Keys keys)
+      throws Exception {
+    var command = new ProcessBuilder("bash", "-c", commandLine);
+    contract(command, PEER_PORT, db, keys.pem());
+    return start(
+        "peer",
+        PEER_PORT,
+        "/health/ready",
+        command,
+        work.resolve("peer.log"),
+        Duration.ofSeconds(120),
+        null);
+  }
+
+  /** The environment the contract configures a server by: the same for ours and the peer. */
+  private static void contract(ProcessBuilder command, int port, Database db, Path publicKey) {
+    var env = command.environment();
+    env.putAll(db.environment());
+    env.put("HTTP_PORT", String.valueOf(port));
+    // An inline key in the bench's own environment would win over the file.
+    env.remove("MP_JWT_VERIFY_PUBLICKEY");
+    env.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", publicKey.toString());
+    env.put("MP_JWT_VERIFY_ISSUER", Keys.ISSUER);
+    // Every stream belongs to one user.
+    env.put("STREAM_MAX_PER_USER", "1000000");
+    env.put("STREAM_HEARTBEAT_SECONDS", "15");
+  }
+
+  /** The baseline's naive design, {@link NaiveServer}, from the benchmark's own class path. */
+  public static ServerProcess naive(Database db, Path work) throws Exception {
+    var command =
+        new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp",
+            System.getProperty("java.class.path"),
+            NaiveServer.class.getName(),
+            String.valueOf(NAIVE_PORT),
+            db.jdbcUrl(),
+            db.user(),
+            db.password());
+    return start(
+        "naive",
+        NAIVE_PORT,
+        "/health",
+        command,
+        work.resolve("naive.log"),
+        Duration.ofSeconds(30),
+        null);
+  }
+
+  /** Starts a command and waits for its readiness path; a process that exits first fails it. */
+  static ServerProcess start(
+      String name,
+      int port,
+      String readyPath,
+      ProcessBuilder command,
+      Path log,
+      Duration atMost,
+      Path jfr)
+      throws Exception {
+    command.redirectErrorStream(true).redirectOutput(log.toFile());
+    var process = command.start();
+    long deadline = System.nanoTime() + atMost.toNanos();
+    while (!answers(port, readyPath)) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(
+            name + " exited with " + process.exitValue() + " before it was ready; see " + log);
+      }
+      if (System.nanoTime() > deadline) {
+        destroy(process);
+        throw new IllegalStateException(name + " was not ready within " + atMost + "; see " + log);
+      }
+      Thread.sleep(50);
+    }
+    var server = new ServerProcess(name, port, process, jfr);
+    System.out.printf(
+        "%s ready (pid %d), log in %s%n",
+        name, server.pid, Path.of("").toAbsolutePath().relativize(log.toAbsolutePath()));
+    return server;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public long pid() {
+    return pid;
+  }
+
+  public boolean alive() {
+    return process.isAlive();
+  }
+
+  public InetSocketAddress address() {
+    return new InetSocketAddress("127.0.0.1", port);
+  }
+
+  public long cpuMillis() {
+    return Proc.cpuMillis(pid);
+  }
+
+  public long rssBytes() {
+    return Proc.rssBytes(pid);
+  }
+
+  /** Heap in use after a full GC (MicroProfile Metrics' figure); NaN where none is exported. */
+  public double heapAfterGc() throws Exception {
+    if (ProcessHandle.of(pid).flatMap(p -> p.info().command()).orElse("").endsWith("java")) {
+      Proc.jcmd(pid, "GC.run");
+    }
+    return metric("memory_usedHeap_bytes");
+  }
+
+  /** A value from the server's Prometheus text at /metrics; NaN when it has none of that name. */
+  public double metric(String metric) {
+    return metricMatching(Pattern.quote(metric));
+  }
+
+  /**
+   * The streams the server holds, by the gauge the contract asks for ("open streams" at /metrics);
+   * its name is not fixed, so any gauge named {@code ..._open_streams} or {@code ..._streams_open}
+   * counts. NaN when there is none.
+   */
+  public double openStreams() {
+    return metricMatching("\\w*(open_streams|streams_open)");
+  }
+
+  private double metricMatching(String name) {
+    try {
+      var body =
+          HTTP.send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      var m =
+          Pattern.compile("^" + name + "(\\{[^}]*\\})? (\\S+)$", Pattern.MULTILINE).matcher(body);
+      return m.find() ? Double.parseDouble(m.group(m.groupCount())) : Double.NaN;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static boolean answers(int port, String path) {
+    try {
+      var response =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                  .timeout(Duration.ofSeconds(5))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding());
+      return response.statusCode() == 200;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** Stops the server and its children (the recording, if any, saved first). */
+  @Override
+  public void close() throws Exception {
+    if (jfr != null) {
+      Proc.jcmd(pid, "JFR.dump", "filename=" + jfr);
+    }
+    destroy(process);
+  }
+
+  private static void destroy(Process process) {
+    var all = Stream.concat(Stream.of(process.toHandle()), process.descendants()).toList();
+    all.forEach(ProcessHandle::destroy);
+    for (var p : all) {
+      p.onExit().completeOnTimeout(null, 30, java.util.concurrent.TimeUnit.SECONDS).join();
+      p.destroyForcibly();
+    }
+  }
+}
