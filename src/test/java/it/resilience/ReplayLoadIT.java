@@ -59,6 +59,15 @@ class ReplayLoadIT extends ServiceTest {
         (long) HISTORY,
         (long) HISTORY - 1);
     assertThat(Db.eventIds(project)).hasSize(HISTORY);
+    // Written behind the listener's back: tell it, as the trigger would have, and wait until it
+    // knows (a notification handled after that one proves it), so that it starts from the head.
+    Db.value(String.class, "SELECT pg_notify('status_stream', ?)::text", project.toString());
+    var marker = Db.project("keeps-up");
+    var markerSource = Db.source(marker);
+    try (var markerStream = Api.stream(base, marker, "keeps-up")) {
+      Db.setSourceStatus(markerSource, "the listener has caught up");
+      markerStream.awaitProjectEvents(1);
+    }
 
     double threadsBefore = Metrics.value(base, "thread_count");
     double slowBefore = Metrics.value(base, "status_stream_slow_client_disconnects_total");
@@ -91,7 +100,17 @@ class ReplayLoadIT extends ServiceTest {
                 threadsMax[0] = Math.max(threadsMax[0], Metrics.value(base, "thread_count"));
                 // Meanwhile the client that keeps up is never more than a second behind.
                 assertThat(written.get() - keepsUp.projectEvents().size())
-                    .as("events the keeping-up client is behind")
+                    .as(
+                        () ->
+                            "events the keeping-up client is behind (ended: "
+                                + keepsUp.ended()
+                                + ", last lines: "
+                                + keepsUp
+                                    .lines()
+                                    .subList(
+                                        Math.max(0, keepsUp.lines().size() - 4),
+                                        keepsUp.lines().size())
+                                + ")")
                     .isLessThan(400);
                 return Metrics.value(base, "status_stream_slow_client_disconnects_total")
                     >= slowBefore + CLIENTS;

@@ -1,6 +1,7 @@
 package io.labsos.statusstream.stream.control;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -136,9 +137,10 @@ final class Outbox {
     if (state.compareAndSet(IDLE, DRAINING)) {
       try {
         writers.execute(this::drain);
-      } catch (RejectedExecutionException e) {
+      } catch (RuntimeException e) {
+        // No drain will run: the stream must not stay open and silent.
         state.set(IDLE);
-        close("server stopping");
+        close(e instanceof RejectedExecutionException ? "server stopping" : "no writer: " + e);
       }
     }
   }
@@ -247,7 +249,8 @@ final class Outbox {
         }
         if (batch.length > 0) {
           writingSinceNanos = System.nanoTime();
-          wire.write(batch.bytes, batch.length);
+          var bytes = batch.bytes();
+          wire.write(bytes, bytes.length);
           writingSinceNanos = 0;
           batch.written();
           if (lowWaterAction.get() != null && queued.get() <= lowWater) {
@@ -279,20 +282,30 @@ final class Outbox {
     }
   }
 
-  /** The frames of one write, copied into one array. */
+  /**
+   * The frames of one write: one frame's own bytes, or several copied into one array. Nothing is
+   * kept between writes, so an idle stream holds no buffer.
+   */
   private final class Batch {
-    byte[] bytes = new byte[4096];
+    private final ArrayList<Frame> frames = new ArrayList<>(1);
     int length;
-    private final java.util.ArrayList<Frame> frames = new java.util.ArrayList<>();
 
     void add(Frame frame) {
-      var more = frame.bytes();
-      if (length + more.length > bytes.length) {
-        bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + more.length));
-      }
-      System.arraycopy(more, 0, bytes, length, more.length);
-      length += more.length;
       frames.add(frame);
+      length += frame.bytes().length;
+    }
+
+    byte[] bytes() {
+      if (frames.size() == 1) {
+        return frames.get(0).bytes();
+      }
+      var all = new byte[length];
+      int at = 0;
+      for (var frame : frames) {
+        System.arraycopy(frame.bytes(), 0, all, at, frame.bytes().length);
+        at += frame.bytes().length;
+      }
+      return all;
     }
 
     void written() {

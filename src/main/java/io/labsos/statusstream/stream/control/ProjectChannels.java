@@ -83,7 +83,7 @@ public class ProjectChannels {
 
   /**
    * Most threads that write to clients at once. About one per core is busy under load; more are
-   * started only while writes to stalled clients block (see {@link WriterPool}).
+   * started only while writes to stalled clients block the others (see {@link WriterPool}).
    */
   @Inject
   @ConfigProperty(name = "STREAM_WRITER_THREADS", defaultValue = "256")
@@ -93,6 +93,7 @@ public class ProjectChannels {
   private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
   private WriterPool writers;
   private ScheduledFuture<?> heartbeat;
+  private ScheduledFuture<?> poolCheck;
   private Subscriber.Log replaySource;
   private Thread onShutdown;
 
@@ -120,6 +121,12 @@ public class ProjectChannels {
     heartbeat =
         scheduler.scheduleAtFixedRate(
             this::tick, halfInterval, halfInterval, TimeUnit.MILLISECONDS);
+    poolCheck =
+        scheduler.scheduleAtFixedRate(
+            writers::adjust,
+            5 * WriterPool.WAIT_MILLIS,
+            5 * WriterPool.WAIT_MILLIS,
+            TimeUnit.MILLISECONDS);
     // A stop by signal (an orchestrator, Ctrl-C) ends the streams at once. Liberty would keep them
     // open through its quiesce (up to 30 s) before the application stops, while their clients
     // could already be resuming on another instance.
@@ -131,6 +138,7 @@ public class ProjectChannels {
   void stop() {
     if (heartbeat != null) {
       heartbeat.cancel(false);
+      poolCheck.cancel(false);
     }
     if (onShutdown != null) {
       try {
