@@ -30,8 +30,19 @@ public final class JarServer implements AutoCloseable {
     this.env = new HashMap<>(env);
   }
 
+  /** A URL of the server: health checks and metrics on its management port, the rest on HTTP. */
   public URI uri(String path) {
-    return URI.create("http://localhost:" + port + path);
+    boolean management = path.startsWith("/health") || path.startsWith("/metrics");
+    return URI.create("http://localhost:" + (management ? managementPort() : port) + path);
+  }
+
+  /** The management port of a server whose HTTP port is {@code port}. */
+  public static int managementPort(int port) {
+    return port + 700;
+  }
+
+  public int managementPort() {
+    return managementPort(port);
   }
 
   /**
@@ -82,6 +93,9 @@ public final class JarServer implements AutoCloseable {
     environment.putAll(env);
     environment.put("HTTP_PORT", String.valueOf(port));
     environment.put("HTTPS_PORT", String.valueOf(port + 363));
+    if (!env.containsKey("MANAGEMENT_PORT")) {
+      environment.put("MANAGEMENT_PORT", String.valueOf(managementPort()));
+    }
     environment.put("WLP_JAR_EXTRACT_DIR", run.resolve("wlp").toString());
     process = command.start();
     return this;
