@@ -59,10 +59,22 @@ public final class JarServer implements AutoCloseable {
     return env;
   }
 
-  /** Starts the server and waits until it reports ready. */
+  /**
+   * Starts the server and waits until it reports ready; one that does not is stopped (the caller's
+   * try-with-resources never gets it to close).
+   */
   public JarServer start() throws IOException {
     launch();
-    return awaitReady();
+    try {
+      return awaitReady();
+    } catch (RuntimeException e) {
+      try {
+        stop();
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      throw e;
+    }
   }
 
   /** Waits until the server reports ready. */
