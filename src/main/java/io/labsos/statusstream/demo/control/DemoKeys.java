@@ -22,7 +22,7 @@ public class DemoKeys implements ConfigSource {
   private final Map<String, String> properties;
 
   public DemoKeys() {
-    boolean demo = "true".equals(setting("DEMO_MODE", "demo.mode"));
+    boolean demo = "true".equals(setting("DEMO_MODE", "DEMO_MODE"));
     boolean keyConfigured =
         setting("MP_JWT_VERIFY_PUBLICKEY", "mp.jwt.verify.publickey") != null
             || setting("MP_JWT_VERIFY_PUBLICKEY_LOCATION", "mp.jwt.verify.publickey.location")
