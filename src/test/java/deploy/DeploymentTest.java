@@ -65,10 +65,11 @@ class DeploymentTest {
         .isEqualTo("/health/live");
     assertThat((String) at(container, "readinessProbe", "httpGet", "path"))
         .isEqualTo("/health/ready");
+    // Health checks answer on the management port, not on the HTTP port browsers reach.
     for (var probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
       assertThat(containerPort(at(container, probe, "httpGet", "port")))
           .as(probe + " port")
-          .isEqualTo(httpPort());
+          .isEqualTo(managementPort());
     }
   }
 
@@ -102,8 +103,23 @@ class DeploymentTest {
     Map<String, String> annotations =
         at(only(objects, "Deployment"), "spec", "template", "metadata", "annotations");
     if (annotations != null && annotations.containsKey("prometheus.io/port")) {
-      assertThat(Integer.parseInt(annotations.get("prometheus.io/port"))).isEqualTo(httpPort());
+      assertThat(Integer.parseInt(annotations.get("prometheus.io/port")))
+          .as("metrics are on the management port")
+          .isEqualTo(managementPort());
     }
+    // The management port (health, metrics) is the container's, never the Service's.
+    assertThat(ports).extracting(p -> p.get("containerPort")).contains(managementPort());
+    List<Map<String, Object>> servicePorts = at(service, "spec", "ports");
+    for (var servicePort : servicePorts) {
+      assertThat(containerPort(servicePort.get("targetPort"))).isNotEqualTo(managementPort());
+    }
+  }
+
+  /** MANAGEMENT_PORT as the pod sets it, else server.xml's default. */
+  private static int managementPort() {
+    var value = environment().get("MANAGEMENT_PORT");
+    return Integer.parseInt(
+        value != null ? value : ServiceFacts.serverVariables().get("MANAGEMENT_PORT"));
   }
 
   /** HTTP_PORT as the pod sets it, else server.xml's default. */

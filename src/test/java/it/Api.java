@@ -41,6 +41,14 @@ public final class Api {
         .getBytes(StandardCharsets.US_ASCII);
   }
 
+  /**
+   * A path of the test server's management endpoint (health checks, metrics): its own port, not the
+   * application's.
+   */
+  public static URI management(String path) {
+    return URI.create("http://localhost:" + System.getProperty("it.management.port") + path);
+  }
+
   public static String query(String name, String value) {
     return name + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8);
   }

@@ -30,8 +30,19 @@ public final class JarServer implements AutoCloseable {
     this.env = new HashMap<>(env);
   }
 
+  /** A URL of the server: health checks and metrics on its management port, the rest on HTTP. */
   public URI uri(String path) {
-    return URI.create("http://localhost:" + port + path);
+    boolean management = path.startsWith("/health") || path.startsWith("/metrics");
+    return URI.create("http://localhost:" + (management ? managementPort() : port) + path);
+  }
+
+  /** The management port of a server whose HTTP port is {@code port}. */
+  public static int managementPort(int port) {
+    return port + 700;
+  }
+
+  public int managementPort() {
+    return managementPort(port);
   }
 
   /**
@@ -48,10 +59,22 @@ public final class JarServer implements AutoCloseable {
     return env;
   }
 
-  /** Starts the server and waits until it reports ready. */
+  /**
+   * Starts the server and waits until it reports ready; one that does not is stopped (the caller's
+   * try-with-resources never gets it to close).
+   */
   public JarServer start() throws IOException {
     launch();
-    return awaitReady();
+    try {
+      return awaitReady();
+    } catch (RuntimeException e) {
+      try {
+        stop();
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      throw e;
+    }
   }
 
   /** Waits until the server reports ready. */
@@ -82,6 +105,9 @@ public final class JarServer implements AutoCloseable {
     environment.putAll(env);
     environment.put("HTTP_PORT", String.valueOf(port));
     environment.put("HTTPS_PORT", String.valueOf(port + 363));
+    if (!env.containsKey("MANAGEMENT_PORT")) {
+      environment.put("MANAGEMENT_PORT", String.valueOf(managementPort()));
+    }
     environment.put("WLP_JAR_EXTRACT_DIR", run.resolve("wlp").toString());
     process = command.start();
     return this;

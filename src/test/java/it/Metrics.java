@@ -1,6 +1,5 @@
 package it;
 
-import java.net.URI;
 import java.net.URL;
 import java.util.regex.Pattern;
 
@@ -10,7 +9,7 @@ public final class Metrics {
   private Metrics() {}
 
   public static double value(URL base, String name) {
-    var body = Http.get(URI.create(base.toString()).resolve("/metrics")).body();
+    var body = Http.get(Api.management("/metrics")).body();
     var line =
         Pattern.compile("^" + Pattern.quote(name) + "\\{[^}]*\\} (\\S+)$", Pattern.MULTILINE)
             .matcher(body);

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,7 +63,9 @@ class RunnableJarIT {
               + "', 'papers', 'new')");
     }
 
-    try (var server = new JarServer(java, work, PORT, Map.of("DB_NAME", database)).start()) {
+    try (var server =
+        new JarServer(java, work, PORT, JarServer.trustingTestTokens("DB_NAME", database))
+            .start()) {
       assertThat(server.isAlive()).as("server process running").isTrue();
 
       try (var c = Db.connect(database);

@@ -2,7 +2,6 @@ package it;
 
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
 import java.net.URL;
 import java.time.Duration;
 import org.jboss.arquillian.container.test.api.Deployment;
@@ -30,7 +29,7 @@ public abstract class ServiceTest {
 
   @BeforeEach
   void awaitReady() {
-    var ready = URI.create(base.toString()).resolve("/health/ready");
+    var ready = Api.management("/health/ready");
     await()
         .atMost(Duration.ofSeconds(90))
         .pollInterval(Duration.ofMillis(200))

@@ -10,7 +10,6 @@ import it.Http;
 import it.Metrics;
 import it.capture.fault.FailingObserver;
 import java.io.IOException;
-import java.net.URI;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +40,7 @@ class DeliveryFailureIT {
 
   @Test
   void aFailingDeliveryEndsThatProjectsStreamsOnceAndTheListenerGoesOn() throws IOException {
-    var ready = URI.create(base.toString()).resolve("/health/ready");
+    var ready = Api.management("/health/ready");
     await().atMost(Duration.ofSeconds(90)).until(() -> Http.get(ready).statusCode() == 200);
     var project = Db.project("alice");
     var source = Db.source(project);

@@ -82,7 +82,7 @@ class RewindIT extends ServiceTest {
       assertThat(client.ended()).isFalse();
     }
 
-    awaitReady(URI.create(base.toString()).resolve("/health/ready"));
+    awaitReady(Api.management("/health/ready"));
     for (var lost : List.of(old.get(4), old.get(3))) {
       try (var resumed = Api.stream(base, project, "alice", "Last-Event-ID", lost.toString())) {
         await().atMost(Duration.ofSeconds(10)).until(resumed::resyncRequired);

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class HealthIT extends ServiceTest {
 
   private URI health(String kind) {
-    return URI.create(base.toString()).resolve("/health/" + kind);
+    return Api.management("/health/" + kind);
   }
 
   private void awaitStatus(String kind, int status) {

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -33,7 +32,7 @@ class LogsIT {
             Path.of(System.getProperty("java.home"), "bin", "java"),
             work,
             PORT,
-            Map.of(
+            JarServer.trustingTestTokens(
                 "LOG_DIR", logs.toString(),
                 "WLP_LOGGING_CONSOLE_FORMAT", "json",
                 "WLP_LOGGING_CONSOLE_SOURCE", "message,accessLog"));

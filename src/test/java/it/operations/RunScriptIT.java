@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import it.Http;
+import it.JarServer;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -29,6 +30,7 @@ class RunScriptIT {
       Map.of(
           "HTTP_PORT", String.valueOf(HTTP_PORT),
           "HTTPS_PORT", "9551",
+          "MANAGEMENT_PORT", String.valueOf(JarServer.managementPort(HTTP_PORT)),
           "LOCAL_PG_DIR", "target/postgres-runit",
           "LOCAL_PG_PORT", "55437");
 
@@ -85,8 +87,8 @@ class RunScriptIT {
 
   private static boolean isReady() {
     try {
-      return Http.get(URI.create("http://localhost:" + HTTP_PORT + "/health/ready")).statusCode()
-          == 200;
+      var ready = "http://localhost:" + JarServer.managementPort(HTTP_PORT) + "/health/ready";
+      return Http.get(URI.create(ready)).statusCode() == 200;
     } catch (RuntimeException e) {
       return false;
     }

@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -121,8 +120,7 @@ class ChurnIT extends ServiceTest {
     await()
         .atMost(Duration.ofSeconds(90))
         .until(() -> Metrics.value(base, "thread_count") <= threadsBefore + 10);
-    assertThat(Http.get(URI.create(base.toString()).resolve("/health/live")).statusCode())
-        .isEqualTo(200);
+    assertThat(Http.get(Api.management("/health/live")).statusCode()).isEqualTo(200);
   }
 
   /** A raw stream, read up to its connected message. */

@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -119,7 +118,7 @@ class DeadNetworkIT {
                     Path.of(System.getProperty("java.home"), "bin", "java"),
                     work,
                     PORT,
-                    Map.of(
+                    JarServer.trustingTestTokens(
                         "DB_HOST", "127.0.0.1",
                         "DB_PORT", String.valueOf(proxy.port()),
                         "LISTENER_WAIT_MILLIS", "1000",

@@ -8,7 +8,6 @@ import it.Db;
 import it.Http;
 import it.Metrics;
 import it.ServiceTest;
-import java.net.URI;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -16,7 +15,7 @@ class ObservabilityIT extends ServiceTest {
 
   @Test
   void metricsCountStreamsDeliveriesReplaysAndLagInPrometheusText() {
-    var metrics = Http.get(URI.create(base.toString()).resolve("/metrics"));
+    var metrics = Http.get(Api.management("/metrics"));
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.headers().firstValue("Content-Type"))
         .hasValueSatisfying(v -> assertThat(v).startsWith("text/plain"));

@@ -9,7 +9,6 @@ import it.Http;
 import it.LocalPostgres;
 import it.ServiceTest;
 import it.Tokens;
-import java.net.URI;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +26,7 @@ class OutageIT extends ServiceTest {
 
       LocalPostgres.stop();
       try {
-        var ready = URI.create(base.toString()).resolve("/health/ready");
+        var ready = Api.management("/health/ready");
         await().atMost(Duration.ofSeconds(30)).until(() -> Http.get(ready).statusCode() == 503);
         var refused =
             Http.get(

@@ -8,7 +8,6 @@ import it.Http;
 import it.JarServer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +25,7 @@ class WedgedListenerIT {
       throws Exception {
     var java = Path.of(System.getProperty("java.home"), "bin", "java");
     var env =
-        Map.of(
+        JarServer.trustingTestTokens(
             "LISTENER_WAIT_MILLIS", "500",
             "LISTENER_STALL_SECONDS", "3",
             // Longer than the test: the stuck read is not ended by the socket timeout.

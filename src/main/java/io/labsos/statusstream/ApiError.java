@@ -1,11 +1,17 @@
 package io.labsos.statusstream;
 
+import jakarta.json.Json;
+import jakarta.servlet.http.HttpServletResponse;
 import jakarta.ws.rs.core.Response.Status;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
- * A request the service refuses, answered as {@code {"error": ..., "message": ...}} by {@link
- * ErrorMapper}. Messages are fixed texts: nothing of the request is echoed back.
+ * A request the service refuses, answered as {@code {"error": ..., "message": ...}}: by {@link
+ * ErrorMapper} inside JAX-RS, and by {@link #write} where the servlet layer answers (the
+ * authentication mechanism, the container's error pages). Messages are fixed texts: nothing of the
+ * request is echoed back.
  */
 public class ApiError extends RuntimeException {
 
@@ -40,6 +46,14 @@ public class ApiError extends RuntimeException {
         "You are not a member of this project, or it does not exist");
   }
 
+  public static ApiError tooManyRequests(String error, String message, int retryAfterSeconds) {
+    return new ApiError(
+        Status.TOO_MANY_REQUESTS,
+        error,
+        message,
+        Map.of("Retry-After", String.valueOf(retryAfterSeconds)));
+  }
+
   public static ApiError unavailable(String message) {
     return new ApiError(
         Status.SERVICE_UNAVAILABLE, "unavailable", message, Map.of("Retry-After", "5"));
@@ -55,5 +69,31 @@ public class ApiError extends RuntimeException {
 
   public Map<String, String> headers() {
     return headers;
+  }
+
+  /** The one JSON error shape. */
+  public static String json(String error, String message) {
+    return Json.createObjectBuilder()
+        .add("error", error)
+        .add("message", message)
+        .build()
+        .toString();
+  }
+
+  public String json() {
+    return json(error, getMessage());
+  }
+
+  /** Answers the request with this error and commits the response (the servlet layer's way). */
+  public void write(HttpServletResponse response) throws IOException {
+    response.setStatus(status.getStatusCode());
+    headers.forEach(response::setHeader);
+    response.setHeader("Cache-Control", "no-store");
+    response.setContentType("application/json");
+    response.setCharacterEncoding("UTF-8");
+    var body = json().getBytes(StandardCharsets.UTF_8);
+    response.setContentLength(body.length);
+    response.getOutputStream().write(body);
+    response.flushBuffer();
   }
 }

@@ -1,6 +1,5 @@
 package io.labsos.statusstream;
 
-import jakarta.json.Json;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -42,7 +41,8 @@ public class ErrorMapper implements ExceptionMapper<Exception> {
   }
 
   private static Response.ResponseBuilder body(int status, String error, String message) {
-    var json = Json.createObjectBuilder().add("error", error).add("message", message).build();
-    return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(json.toString());
+    return Response.status(status)
+        .type(MediaType.APPLICATION_JSON_TYPE)
+        .entity(ApiError.json(error, message));
   }
 }

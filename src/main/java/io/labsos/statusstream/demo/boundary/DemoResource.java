@@ -34,6 +34,9 @@ public class DemoResource {
   @GET
   public String session() throws SQLException {
     requireDemo();
+    if (!demo.hasKey()) {
+      throw ApiError.unavailable("Demo mode has no key of its own: a JWT key is configured");
+    }
     return Json.createObjectBuilder()
         .add("projectId", job.project().toString())
         .add("token", demo.token(Duration.ofMinutes(10)))
@@ -41,10 +44,19 @@ public class DemoResource {
         .toString();
   }
 
+  /** Starts the simulated worker; 409 while a job runs (one at a time). */
   @POST
   @Path("jobs")
   public String startJob() throws SQLException {
     requireDemo();
-    return Json.createObjectBuilder().add("jobId", job.start().toString()).build().toString();
+    var started =
+        job.start()
+            .orElseThrow(
+                () ->
+                    new ApiError(
+                        Status.CONFLICT,
+                        "job_running",
+                        "A demo job is running; start another when it is done"));
+    return Json.createObjectBuilder().add("jobId", started.toString()).build().toString();
   }
 }

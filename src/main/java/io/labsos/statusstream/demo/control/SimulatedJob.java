@@ -5,7 +5,9 @@ import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
@@ -13,7 +15,8 @@ import javax.sql.DataSource;
 /**
  * The demo's worker: creates the demo project and runs a job that writes progress, source statuses
  * and proposals with plain SQL, as a real worker would. Everything the page shows comes back
- * through the triggers, the listener and the stream.
+ * through the triggers, the listener and the stream. One job at a time: anyone may press the
+ * button, so nobody can start unbounded work.
  */
 @ApplicationScoped
 public class SimulatedJob {
@@ -34,6 +37,8 @@ public class SimulatedJob {
   DataSource pool;
 
   @Resource ManagedExecutorService executor;
+
+  private final AtomicReference<UUID> running = new AtomicReference<>();
 
   /** Creates the demo project, its member and its sources, once. */
   public UUID project() throws SQLException {
@@ -69,10 +74,28 @@ public class SimulatedJob {
     return PROJECT;
   }
 
-  /** Starts a job; returns its id at once, the work goes on in the background. */
-  public UUID start() throws SQLException {
-    project();
+  /**
+   * Starts a job; returns its id at once, the work goes on in the background.
+   *
+   * @return empty while another job runs
+   */
+  public Optional<UUID> start() throws SQLException {
     var job = UUID.randomUUID();
+    if (!running.compareAndSet(null, job)) {
+      return Optional.empty();
+    }
+    try {
+      insert(job);
+      executor.execute(() -> run(job));
+    } catch (SQLException | RuntimeException e) {
+      running.set(null);
+      throw e;
+    }
+    return Optional.of(job);
+  }
+
+  private void insert(UUID job) throws SQLException {
+    project();
     try (var c = pool.getConnection();
         var s =
             c.prepareStatement(
@@ -83,8 +106,6 @@ public class SimulatedJob {
       s.setInt(3, STEPS);
       s.executeUpdate();
     }
-    executor.execute(() -> run(job));
-    return job;
   }
 
   private void run(UUID job) {
@@ -131,6 +152,8 @@ public class SimulatedJob {
       Thread.currentThread().interrupt();
     } catch (SQLException e) {
       LOG.log(Level.WARNING, "Demo job {0} stopped: {1}", new Object[] {job, e.getMessage()});
+    } finally {
+      running.set(null);
     }
   }
 

@@ -1,17 +1,25 @@
 package io.labsos.statusstream.health.boundary;
 
+import io.labsos.statusstream.access.control.AllowedOrigins;
+import io.labsos.statusstream.access.control.TokenVerifier;
 import io.labsos.statusstream.events.control.ChangeListener;
 import io.labsos.statusstream.schema.control.SchemaMigration;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import javax.sql.DataSource;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready: the database answers, the schema is migrated, the listener is connected and caught up. */
+/**
+ * Ready: the configuration is usable (a token issuer and key, well-formed origins), the database
+ * answers, the schema is migrated, the listener is connected and caught up. Anyone who can reach
+ * the management port reads this, so every value is a fixed text: never a driver's message (it
+ * names hosts, users and databases), never a setting's value. The log has the details.
+ */
 @Readiness
 @ApplicationScoped
 public class ReadinessCheck implements HealthCheck {
@@ -21,24 +29,47 @@ public class ReadinessCheck implements HealthCheck {
 
   @Inject SchemaMigration schema;
   @Inject ChangeListener listener;
+  @Inject TokenVerifier verifier;
+  @Inject AllowedOrigins origins;
 
   @Override
   public HealthCheckResponse call() {
-    var response = HealthCheckResponse.named("status-stream");
+    var problems = new ArrayList<>(verifier.problems());
+    origins.problem().ifPresent(problems::add);
     String database = databaseState();
-    response
-        .withData("database", database)
-        .withData("schema", schema.isMigrated() ? "migrated" : "not migrated")
-        .withData("listener", listener.isConnected() ? "connected" : listener.lastFailure());
-    boolean up = "reachable".equals(database) && schema.isMigrated() && listener.isConnected();
+    var response =
+        HealthCheckResponse.named("status-stream")
+            .withData("configuration", problems.isEmpty() ? "valid" : String.join("; ", problems))
+            .withData("database", database)
+            .withData("schema", schema.isMigrated() ? "migrated" : "not migrated")
+            .withData("listener", listener.isConnected() ? "connected" : "not connected");
+    boolean up =
+        problems.isEmpty()
+            && "reachable".equals(database)
+            && schema.isMigrated()
+            && listener.isConnected();
     return response.status(up).build();
   }
 
+  /** What the database's answer means, by SQLSTATE class; never its text. */
   private String databaseState() {
     try (var connection = pool.getConnection()) {
       return connection.isValid(2) ? "reachable" : "unreachable: no answer in 2 s";
     } catch (SQLException e) {
-      return "unreachable: " + e.getMessage();
+      var state = e.getSQLState() == null ? "" : e.getSQLState();
+      if (state.startsWith("28")) {
+        return "unreachable: login refused";
+      }
+      if (state.equals("3D000")) {
+        return "unreachable: no such database";
+      }
+      if (state.startsWith("53")) {
+        return "unreachable: out of connections or resources";
+      }
+      if (state.startsWith("57P")) {
+        return "unreachable: shutting down or not accepting connections";
+      }
+      return "unreachable";
     }
   }
 }

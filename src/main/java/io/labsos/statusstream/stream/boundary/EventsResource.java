@@ -1,5 +1,6 @@
 package io.labsos.statusstream.stream.boundary;
 
+import io.labsos.statusstream.access.control.PollingLimit;
 import io.labsos.statusstream.access.control.ProjectAccess;
 import io.labsos.statusstream.events.control.EventLog;
 import jakarta.enterprise.context.RequestScoped;
@@ -10,40 +11,46 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.CacheControl;
-import jakarta.ws.rs.core.Context;
-import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.UriInfo;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.UUID;
+import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
  * {@code GET /api/projects/{projectId}/events?after=&limit=}: the polling fallback over the same
  * log as the stream. Without {@code after}, it answers from the oldest retained event; with it,
- * only what continues it, or {@code "resyncRequired":true} and the project's current position.
+ * only what continues it, or {@code "resyncRequired":true} and the project's current position. Each
+ * user has at most {@code POLL_MAX_PER_USER} of these requests in flight ({@link PollingLimit}).
  */
 @Path("projects/{projectId}/events")
 @RequestScoped
 public class EventsResource {
 
   @Inject ProjectAccess access;
+  @Inject PollingLimit limit;
   @Inject EventLog log;
+  @Inject JsonWebToken token;
 
   @GET
   @Produces(MediaType.APPLICATION_JSON)
   public Response events(
       @PathParam("projectId") String projectIdText,
       @QueryParam("after") String afterText,
-      @QueryParam("limit") String limitText,
-      @Context HttpHeaders headers,
-      @Context UriInfo uri)
+      @QueryParam("limit") String limitText)
       throws SQLException {
     var project = Params.projectId(projectIdText);
     var after = Params.eventId("after", afterText);
-    int limit = Params.limit(limitText);
-    access.authorize(project, headers, uri);
+    int count = Params.limit(limitText);
+    var caller = access.caller(token);
+    try (var slot = limit.acquire(caller.subject())) {
+      access.authorize(project, caller);
+      return answer(project, after, count);
+    }
+  }
 
+  private Response answer(UUID project, Long after, int limit) throws SQLException {
     // Without a position: from the oldest retained event. With one, the answer continues it or
     // says resyncRequired and gives the project's position to go on from (the client refetches).
     long from = after == null ? 0 : after;

@@ -91,6 +91,7 @@ public class ProjectChannels {
 
   private final Map<UUID, Set<Subscriber>> byProject = new ConcurrentHashMap<>();
   private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
+  private final Map<Subscriber, ScheduledFuture<?>> expiries = new ConcurrentHashMap<>();
   private WriterPool writers;
   private ScheduledFuture<?> heartbeat;
   private ScheduledFuture<?> poolCheck;
@@ -205,7 +206,32 @@ public class ProjectChannels {
     created[0] =
         new Subscriber(
             project, caller, outbox, replaySource, replays, bufferEvents, metrics::replayed);
+    expireAt(created[0]);
     return created[0];
+  }
+
+  /**
+   * Ends the stream when its token stops being accepted, to the millisecond (the heartbeat's check
+   * of the same moment is only a backstop): from then on the token gets 401 on its next request.
+   */
+  private void expireAt(Subscriber subscriber) {
+    long delay = Duration.between(Instant.now(), subscriber.caller().expiresAt()).toMillis();
+    expiries.put(
+        subscriber,
+        scheduler.schedule(
+            () -> subscriber.outbox().endAfter(Frame.TOKEN_EXPIRED, "token expired"),
+            Math.max(0, delay),
+            TimeUnit.MILLISECONDS));
+    if (subscriber.isClosed()) {
+      cancelExpiry(subscriber);
+    }
+  }
+
+  private void cancelExpiry(Subscriber subscriber) {
+    var expiry = expiries.remove(subscriber);
+    if (expiry != null) {
+      expiry.cancel(false);
+    }
   }
 
   /** Starts delivering the project's live events to the subscriber (held until it goes live). */
@@ -226,6 +252,7 @@ public class ProjectChannels {
   }
 
   private void closed(Subscriber subscriber) {
+    cancelExpiry(subscriber);
     byProject.computeIfPresent(
         subscriber.project(),
         (project, subscribers) -> {

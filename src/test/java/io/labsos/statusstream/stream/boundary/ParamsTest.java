@@ -37,7 +37,20 @@ class ParamsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "-1", "+1", "1.0", "0x10", " 1", "1\r\nid: 2", "1234567890123456789"})
+  @ValueSource(
+      strings = {
+        "",
+        " ",
+        "-1",
+        "+1",
+        "1.0",
+        "0x10",
+        "1 2",
+        "\u00a01",
+        "1\r\nid: 2",
+        "9223372036854775808",
+        "99999999999999999999"
+      })
   void refusesCursorsThatAreNotPlainNonNegativeIntegers(String text) {
     assertThatThrownBy(() -> Params.eventId("Last-Event-ID", text))
         .isInstanceOf(ApiError.class)
@@ -51,9 +64,16 @@ class ParamsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"0", "42", "999999999999999999"})
-  void acceptsPlainCursors(String text) {
+  @ValueSource(
+      strings = {"0", "42", "999999999999999999", "1234567890123456789", "9223372036854775807"})
+  void acceptsPlainCursorsUpToTheLargestLong(String text) {
     assertThat(Params.eventId("after", text)).isEqualTo(Long.parseLong(text));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {" 42", "42 ", "\t42\t", "  42 "})
+  void ignoresBlanksAroundACursorOnBothSides(String text) {
+    assertThat(Params.eventId("Last-Event-ID", text)).isEqualTo(42L);
   }
 
   @ParameterizedTest

@@ -1,0 +1,82 @@
+package it.access;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import it.Http;
+import it.JarServer;
+import it.Tokens;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A server started with settings it cannot work with does not become ready, and says why: once in
+ * its log, and in /health/ready as fixed texts that name no host, user or setting value.
+ */
+class MisconfigurationIT {
+
+  private static final int PORT = 9194;
+
+  @Test
+  void refusesToBecomeReadyAndSaysWhyWithoutSecrets(@TempDir Path work) throws Exception {
+    var env =
+        Map.of(
+            // No MP_JWT_VERIFY_ISSUER; a key URL over plain http to another host.
+            "MP_JWT_VERIFY_PUBLICKEY_LOCATION", "http://keys.example.org/jwks.json",
+            // A path is not an origin; the blanks around the others are fine.
+            "CORS_ALLOWED_ORIGINS", "https://a.test , https://b.test/app",
+            // A user the database refuses: its name must not reach the health answer.
+            "DB_USER", "no_such_user_7f3a");
+    try (var server =
+        new JarServer(Path.of(System.getProperty("java.home"), "bin", "java"), work, PORT, env)
+            .launch()) {
+      var ready = server.uri("/health/ready");
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () -> {
+                try {
+                  return Http.get(ready).statusCode() == 503
+                      && Http.get(ready).body().contains("login refused");
+                } catch (RuntimeException e) {
+                  return false;
+                }
+              });
+      var down = Http.get(ready);
+      assertThat(down.statusCode()).isEqualTo(503);
+      assertThat(down.body())
+          .contains("MP_JWT_VERIFY_ISSUER is not set")
+          .contains("keys must come over https")
+          .contains("CORS_ALLOWED_ORIGINS has an entry that is not an origin")
+          .contains("\"database\":\"unreachable: login refused\"")
+          .doesNotContain(
+              "no_such_user_7f3a",
+              "keys.example.org",
+              "b.test",
+              "FATAL",
+              "role",
+              System.getenv().getOrDefault("DB_HOST", "localhost") + ":",
+              ":" + System.getenv().getOrDefault("DB_PORT", "5432"));
+
+      // Tokens cannot be verified: 503 with Retry-After, never a 401 that blames the token.
+      var stream =
+          Http.get(
+              server.uri("/api/projects/00000000-0000-4000-8000-000000000001/events"),
+              "Authorization",
+              "Bearer " + Tokens.forUser("alice"));
+      assertThat(stream.statusCode()).isEqualTo(503);
+      assertThat(stream.headers().firstValue("Retry-After")).isPresent();
+
+      var log = Files.readString(server.output());
+      assertThat(log)
+          .containsOnlyOnce("Token verification is not configured")
+          .contains("MP_JWT_VERIFY_ISSUER is not set")
+          .contains("\"https://b.test/app\" is not an origin");
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package it.access;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import it.Api;
+import it.Db;
+import it.Http;
+import it.ServiceTest;
+import it.Tokens;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Polling shares the database pool with readiness and stream opens: one user has at most
+ * POLL_MAX_PER_USER (4) polling requests in flight, and more are answered 429 at once.
+ */
+class PollingLimitIT extends ServiceTest {
+
+  private CompletableFuture<HttpResponse<String>> poll(java.util.UUID project, String user) {
+    return Http.CLIENT.sendAsync(
+        HttpRequest.newBuilder(Api.events(base, project, null))
+            .header("Authorization", "Bearer " + Tokens.forUser(user))
+            .timeout(Duration.ofSeconds(30))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static long pollsWaitingForTheLog() {
+    return Db.value(
+        Long.class,
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'status-stream'"
+            + " AND wait_event_type = 'Lock' AND query LIKE '%status_events%'");
+  }
+
+  @Test
+  void aUsersFifthConcurrentPollIsTurnedAwayWhileOthersAreServed() throws Exception {
+    var project = Db.project("poller", "neighbour");
+    var inFlight = new ArrayList<CompletableFuture<HttpResponse<String>>>();
+    try (var lock = Db.connect()) {
+      // Holds every read of the log, so that polls stay in flight.
+      lock.setAutoCommit(false);
+      try (var statement = lock.createStatement()) {
+        statement.execute("SET LOCAL lock_timeout = '10s'");
+        statement.execute("LOCK TABLE status_events IN ACCESS EXCLUSIVE MODE");
+      }
+      for (int i = 0; i < 4; i++) {
+        inFlight.add(poll(project, "poller"));
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> pollsWaitingForTheLog() >= 4);
+
+      var refused =
+          Http.get(
+              Api.events(base, project, null),
+              "Authorization",
+              "Bearer " + Tokens.forUser("poller"));
+      assertThat(refused.statusCode()).isEqualTo(429);
+      assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+      assertThat(Http.json(refused.body()).getString("error")).isEqualTo("too_many_requests");
+
+      // Another user is not affected: admitted (and waiting for the log like the others).
+      inFlight.add(poll(project, "neighbour"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> pollsWaitingForTheLog() >= 5);
+      lock.rollback();
+    }
+    for (var response : inFlight) {
+      assertThat(response.get().statusCode()).isEqualTo(200);
+    }
+    // The slots are free again.
+    assertThat(
+            Http.get(
+                    Api.events(base, project, null),
+                    "Authorization",
+                    "Bearer " + Tokens.forUser("poller"))
+                .statusCode())
+        .isEqualTo(200);
+  }
+}
