@@ -45,7 +45,8 @@ class ObservabilityIT extends ServiceTest {
           .until(
               () -> Metrics.value(base, "status_stream_events_delivered_total") >= delivered + 3);
       assertThat(Metrics.value(base, "status_stream_delivery_lag_seconds_count"))
-          .isGreaterThanOrEqualTo(lagCount + 3);
+          .as("one sample per write: three events may share one")
+          .isGreaterThan(lagCount);
     }
     try (var resumed = Api.stream(base, project, "alice", "Last-Event-ID", "0")) {
       resumed.awaitProjectEvents(3);

@@ -50,8 +50,11 @@ final class Outbox {
 
   /** What the stream tells the rest of the service. Called on the thread that caused it. */
   interface Observer {
-    /** A frame was handed to the wire. */
-    default void written(Frame frame) {}
+    /**
+     * A write went to the wire with {@code events} live events, the oldest appended to the log at
+     * {@code oldestCreatedAtMillis}.
+     */
+    default void written(int events, long oldestCreatedAtMillis) {}
 
     /** The client did not keep up: too many frames waited, or a write stayed pending too long. */
     default void slow() {}
@@ -311,11 +314,19 @@ final class Outbox {
     void written() {
       long now = System.nanoTime();
       lastWriteNanos = now;
+      int events = 0;
+      long oldest = Long.MAX_VALUE;
       for (var frame : frames) {
         if (frame != Frame.PROBE) {
           lastFrameNanos = now;
         }
-        observer.written(frame);
+        if (frame.isEvent()) {
+          events++;
+          oldest = Math.min(oldest, frame.createdAtMillis());
+        }
+      }
+      if (events > 0) {
+        observer.written(events, oldest);
       }
       frames.clear();
       length = 0;

@@ -183,10 +183,8 @@ public class ProjectChannels {
             bufferEvents,
             new Outbox.Observer() {
               @Override
-              public void written(Frame frame) {
-                if (frame.isEvent()) {
-                  metrics.delivered(frame.createdAtMillis());
-                }
+              public void written(int events, long oldestCreatedAtMillis) {
+                metrics.delivered(events, oldestCreatedAtMillis);
               }
 
               @Override
