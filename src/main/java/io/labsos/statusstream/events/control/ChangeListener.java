@@ -113,6 +113,10 @@ public class ChangeListener {
   private volatile Instant lastProgress = Instant.now();
   private volatile Instant disconnectedSince = Instant.now();
   private volatile String lastFailure = "not connected yet";
+
+  /** Why the listener cannot work at all (not a passing outage), as a fixed text; or null. */
+  private volatile String problem;
+
   private Future<?> task;
   private Counter reconnects;
   private Counter rowsRead;
@@ -148,6 +152,7 @@ public class ChangeListener {
         Map::size);
     if (!"notify".equals(capture) && !logical()) {
       lastFailure = "CHANGE_CAPTURE must be notify or logical";
+      problem = lastFailure;
       LOG.severe(lastFailure + ": the listener does not start, the instance stays not ready");
       stopped.countDown();
       return;
@@ -190,6 +195,14 @@ public class ChangeListener {
 
   public String lastFailure() {
     return lastFailure;
+  }
+
+  /**
+   * Why the listener cannot work as configured (logical capture not possible, an unknown capture
+   * mode), as a fixed text that names no host, user or database: what readiness may show anyone.
+   */
+  public Optional<String> problem() {
+    return Optional.ofNullable(problem);
   }
 
   /**
@@ -254,6 +267,7 @@ public class ChangeListener {
           // and retried slowly, in case an operator fixes it.
           connected = false;
           lastFailure = e.getMessage();
+          problem = captureProblem(e.getMessage());
           if (!e.getMessage().equals(unavailable)) {
             unavailable = e.getMessage();
             LOG.warning("CHANGE_CAPTURE=logical is not possible: " + unavailable);
@@ -287,11 +301,32 @@ public class ChangeListener {
 
   private int connected(int failures) {
     connected = true;
+    problem = null;
     if (failures > 0) {
       reconnects.inc();
       LOG.info("Listener reconnected and caught up after " + failures + " failed attempts");
     }
     return 0;
+  }
+
+  /** What logical capture lacks, in words of ours (the feed's message quotes the server). */
+  private static String captureProblem(String message) {
+    if (message.contains("wal_level")) {
+      return "logical capture needs wal_level=logical";
+    }
+    if (message.contains("REPLICATION")) {
+      return "logical capture needs a user with the REPLICATION attribute";
+    }
+    if (message.contains("WAL sender")) {
+      return "logical capture needs a free WAL sender (max_wal_senders)";
+    }
+    if (message.contains("replication slot")) {
+      return "logical capture needs a free replication slot (max_replication_slots)";
+    }
+    if (message.contains("publication")) {
+      return "logical capture needs the publications status_stream_events and status_stream_heads";
+    }
+    return "logical capture is not possible (the log says why)";
   }
 
   private boolean logical() {

@@ -42,7 +42,9 @@ public class ReadinessCheck implements HealthCheck {
             .withData("configuration", problems.isEmpty() ? "valid" : String.join("; ", problems))
             .withData("database", database)
             .withData("schema", schema.isMigrated() ? "migrated" : "not migrated")
-            .withData("listener", listener.isConnected() ? "connected" : "not connected");
+            .withData(
+                "listener",
+                listener.isConnected() ? "connected" : listener.problem().orElse("not connected"));
     boolean up =
         problems.isEmpty()
             && "reachable".equals(database)
