@@ -19,7 +19,9 @@ import java.util.stream.Stream;
  * environment, ready once its readiness path answers 200, stopped with its children. What is
  * measured of it ({@link #cpuMillis}, {@link #rssBytes}) is the process that serves: the newest
  * process of the tree started (the runnable jar's launcher starts the server's JVM as its child),
- * or the one started when it has no children.
+ * or the one started when it has no children. Ours answers health checks and metrics on its
+ * management port (its HTTP port + {@value #MANAGEMENT_OFFSET}, {@code MANAGEMENT_PORT}); the peer
+ * and the naive server on their HTTP port.
  */
 public final class ServerProcess implements AutoCloseable {
 
@@ -30,17 +32,22 @@ public final class ServerProcess implements AutoCloseable {
   public static final int PEER_PORT = 9285;
   public static final int NAIVE_PORT = 9290;
 
+  /** Our management port is the HTTP port + this, as in the service's own integration tests. */
+  public static final int MANAGEMENT_OFFSET = 700;
+
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   private final String name;
   private final int port;
+  private final int managementPort;
   private final Process process;
   private final long pid;
   private final Path jfr;
 
-  private ServerProcess(String name, int port, Process process, Path jfr) {
+  private ServerProcess(String name, int port, int managementPort, Process process, Path jfr) {
     this.name = name;
     this.port = port;
+    this.managementPort = managementPort;
     this.process = process;
     this.pid = process.descendants().mapToLong(ProcessHandle::pid).max().orElse(process.pid());
     this.jfr = jfr;
@@ -53,6 +60,7 @@ public final class ServerProcess implements AutoCloseable {
     contract(command, OURS_PORT, db, keys.jwks());
     var env = command.environment();
     env.put("HTTPS_PORT", String.valueOf(OURS_PORT + 363));
+    env.put("MANAGEMENT_PORT", String.valueOf(OURS_PORT + MANAGEMENT_OFFSET));
     env.put("DEMO_MODE", "false");
     // A fresh extraction each run: the launcher refuses a directory that exists.
     var extract = work.resolve("wlp");
@@ -67,6 +75,7 @@ public final class ServerProcess implements AutoCloseable {
         start(
             OURS,
             OURS_PORT,
+            OURS_PORT + MANAGEMENT_OFFSET,
             "/health/ready",
             command,
             work.resolve("server.log"),
@@ -90,6 +99,7 @@ public final class ServerProcess implements AutoCloseable {
     contract(command, PEER_PORT, db, keys.pem());
     return start(
         "peer",
+        PEER_PORT,
         PEER_PORT,
         "/health/ready",
         command,
@@ -127,6 +137,7 @@ public final class ServerProcess implements AutoCloseable {
     return start(
         "naive",
         NAIVE_PORT,
+        NAIVE_PORT,
         "/health",
         command,
         work.resolve("naive.log"),
@@ -138,6 +149,7 @@ public final class ServerProcess implements AutoCloseable {
   static ServerProcess start(
       String name,
       int port,
+      int managementPort,
       String readyPath,
       ProcessBuilder command,
       Path log,
@@ -147,7 +159,7 @@ public final class ServerProcess implements AutoCloseable {
     command.redirectErrorStream(true).redirectOutput(log.toFile());
     var process = command.start();
     long deadline = System.nanoTime() + atMost.toNanos();
-    while (!answers(port, readyPath)) {
+    while (!answers(managementPort, readyPath)) {
       if (!process.isAlive()) {
         throw new IllegalStateException(
             name + " exited with " + process.exitValue() + " before it was ready; see " + log);
@@ -158,7 +170,7 @@ public final class ServerProcess implements AutoCloseable {
       }
       Thread.sleep(50);
     }
-    var server = new ServerProcess(name, port, process, jfr);
+    var server = new ServerProcess(name, port, managementPort, process, jfr);
     System.out.printf(
         "%s ready (pid %d), log in %s%n",
         name, server.pid, Path.of("").toAbsolutePath().relativize(log.toAbsolutePath()));
@@ -219,7 +231,8 @@ public final class ServerProcess implements AutoCloseable {
     try {
       var body =
           HTTP.send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + managementPort + "/metrics"))
                       .build(),
                   HttpResponse.BodyHandlers.ofString())
               .body();
