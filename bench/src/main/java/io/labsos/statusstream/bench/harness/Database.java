@@ -116,21 +116,47 @@ public final class Database {
 
   /** CPU of the local PostgreSQL: the postmaster, its live backends and those that exited. */
   public long cpuMillis() throws SQLException {
-    long backend;
+    var cpu = cpu();
+    return cpu == null ? 0 : cpu.totalMillis();
+  }
+
+  /**
+   * CPU of the local PostgreSQL so far, in all and in parts (see {@link PostgresCpu}); null where
+   * PostgreSQL is not a process on this machine.
+   */
+  public PostgresCpu cpu() throws SQLException {
     try (Connection db = connect();
-        var rows = db.createStatement().executeQuery("SELECT pg_backend_pid()")) {
-      rows.next();
-      backend = rows.getLong(1);
+        var statement = db.createStatement()) {
+      long backend;
+      try (var rows = statement.executeQuery("SELECT pg_backend_pid()")) {
+        rows.next();
+        backend = rows.getLong(1);
+      }
+      var postmaster = ProcessHandle.of(backend).flatMap(ProcessHandle::parent);
+      if (postmaster.isEmpty()) {
+        return null;
+      }
+      long total = Proc.cpuMillis(postmaster.get().pid());
+      for (var child : postmaster.get().children().toList()) {
+        total += Proc.cpuMillis(child.pid());
+      }
+      long walSenders = 0;
+      long listeners = 0;
+      try (var rows =
+          statement.executeQuery(
+              "SELECT pid, backend_type, application_name FROM pg_stat_activity")) {
+        while (rows.next()) {
+          var type = rows.getString(2);
+          var application = rows.getString(3);
+          if ("walsender".equals(type)) {
+            walSenders += Proc.cpuMillis(rows.getLong(1));
+          } else if (application != null && application.startsWith("status-stream-")) {
+            listeners += Proc.cpuMillis(rows.getLong(1));
+          }
+        }
+      }
+      return new PostgresCpu(total, walSenders, listeners);
     }
-    var postmaster = ProcessHandle.of(backend).flatMap(ProcessHandle::parent);
-    if (postmaster.isEmpty()) {
-      return 0;
-    }
-    long total = Proc.cpuMillis(postmaster.get().pid());
-    for (var child : postmaster.get().children().toList()) {
-      total += Proc.cpuMillis(child.pid());
-    }
-    return total;
   }
 
   private static String env(String name, String fallback) {

@@ -59,7 +59,23 @@ public final class Harness {
 
   /** A load generator aimed at the server under test. */
   public SseLoad load(int threads) throws IOException {
-    return new SseLoad(server.address(), threads);
+    return load(server, threads);
+  }
+
+  /** A load generator aimed at another server, e.g. an {@link #instance} a scenario started. */
+  public SseLoad load(ServerProcess target, int threads) throws IOException {
+    return new SseLoad(target.address(), threads);
+  }
+
+  /**
+   * Starts another instance of our service on the same database, with settings of its own on top of
+   * the contract's, and waits until it is ready; the caller stops it ({@code close}). Ours only: it
+   * runs the jar this checkout built, from the repository's root (where bin/bench runs).
+   */
+  public ServerProcess instance(String name, int port, Map<String, String> settings)
+      throws Exception {
+    return ServerProcess.instance(
+        Path.of("").toAbsolutePath(), work, db, keys, name, port, settings);
   }
 
   // ---------------------------------------------------------------- results

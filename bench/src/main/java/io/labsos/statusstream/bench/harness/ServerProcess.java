@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -19,7 +20,9 @@ import java.util.stream.Stream;
  * environment, ready once its readiness path answers 200, stopped with its children. What is
  * measured of it ({@link #cpuMillis}, {@link #rssBytes}) is the process that serves: the newest
  * process of the tree started (the runnable jar's launcher starts the server's JVM as its child),
- * or the one started when it has no children.
+ * or the one started when it has no children. Ours answers health checks and metrics on its
+ * management port (its HTTP port + {@value #MANAGEMENT_OFFSET}, {@code MANAGEMENT_PORT}); the peer
+ * and the naive server on their HTTP port.
  */
 public final class ServerProcess implements AutoCloseable {
 
@@ -30,53 +33,130 @@ public final class ServerProcess implements AutoCloseable {
   public static final int PEER_PORT = 9285;
   public static final int NAIVE_PORT = 9290;
 
+  /** Our management port is the HTTP port + this, as in the service's own integration tests. */
+  public static final int MANAGEMENT_OFFSET = 700;
+
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   private final String name;
   private final int port;
-  private final Process process;
-  private final long pid;
-  private final Path jfr;
+  private final int managementPort;
+  private final String readyPath;
+  private final ProcessBuilder command;
+  private final Path log;
+  private final Duration atMost;
 
-  private ServerProcess(String name, int port, Process process, Path jfr) {
+  /** The runnable jar's extraction folder (ours only): made afresh at every start. */
+  private final Path extract;
+
+  private final Path jfr;
+  private Process process;
+  private long pid;
+
+  /** Started before: a restart appends to the log instead of starting it afresh. */
+  private boolean launched;
+
+  private ServerProcess(
+      String name,
+      int port,
+      int managementPort,
+      String readyPath,
+      ProcessBuilder command,
+      Path log,
+      Duration atMost,
+      Path extract,
+      Path jfr) {
     this.name = name;
     this.port = port;
-    this.process = process;
-    this.pid = process.descendants().mapToLong(ProcessHandle::pid).max().orElse(process.pid());
+    this.managementPort = managementPort;
+    this.readyPath = readyPath;
+    this.command = command;
+    this.log = log;
+    this.atMost = atMost;
+    this.extract = extract;
     this.jfr = jfr;
   }
 
   /** Our service: the runnable jar the build produced, configured as the README says. */
   public static ServerProcess ours(Path root, Path work, Database db, Keys keys) throws Exception {
-    var jar = root.resolve("target/status-stream.jar");
-    var command = new ProcessBuilder("java", "-jar", jar.toString());
-    contract(command, OURS_PORT, db, keys.jwks());
-    var env = command.environment();
-    env.put("HTTPS_PORT", String.valueOf(OURS_PORT + 363));
-    env.put("DEMO_MODE", "false");
-    // A fresh extraction each run: the launcher refuses a directory that exists.
-    var extract = work.resolve("wlp");
-    if (Files.exists(extract)) {
-      try (var paths = Files.walk(extract)) {
-        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
-    env.put("WLP_JAR_EXTRACT_DIR", extract.toString());
     var jfr = System.getenv("BENCH_JFR") != null ? work.resolve("server.jfr") : null;
     var server =
-        start(
+        ours(
+            root,
+            work,
+            db,
+            keys,
             OURS,
             OURS_PORT,
-            "/health/ready",
-            command,
+            Map.of(),
+            work.resolve("wlp"),
             work.resolve("server.log"),
-            Duration.ofSeconds(120),
             jfr);
-    if (jfr != null) {
-      Proc.jcmd(server.pid, "JFR.start", "settings=profile", "filename=" + jfr);
-      System.out.println("recording the server with JFR: target/bench/server.jfr");
-    }
+    server.launch();
     return server;
+  }
+
+  /**
+   * Another instance of our service on the same database, started here: its own HTTP and management
+   * ports, extraction folder ({@code target/bench/wlp-<name>}, removed when it stops) and log
+   * ({@code target/bench/<name>.log}), and settings of its own on top of the contract's (e.g.
+   * {@code CHANGE_CAPTURE}).
+   */
+  public static ServerProcess instance(
+      Path root,
+      Path work,
+      Database db,
+      Keys keys,
+      String name,
+      int port,
+      Map<String, String> settings)
+      throws Exception {
+    var server =
+        ours(
+            root,
+            work,
+            db,
+            keys,
+            name,
+            port,
+            settings,
+            work.resolve("wlp-" + name),
+            work.resolve(name + ".log"),
+            null);
+    server.launch();
+    return server;
+  }
+
+  private static ServerProcess ours(
+      Path root,
+      Path work,
+      Database db,
+      Keys keys,
+      String name,
+      int port,
+      Map<String, String> settings,
+      Path extract,
+      Path log,
+      Path jfr) {
+    var jar = root.resolve("target/status-stream.jar");
+    var command = new ProcessBuilder("java", "-jar", jar.toString());
+    contract(command, port, db, keys.jwks());
+    var env = command.environment();
+    env.put("HTTPS_PORT", String.valueOf(port + 363));
+    env.put("MANAGEMENT_PORT", String.valueOf(port + MANAGEMENT_OFFSET));
+    env.put("DEMO_MODE", "false");
+    env.put("WLP_JAR_EXTRACT_DIR", extract.toString());
+    env.putAll(settings);
+    return new ServerProcess(
+        name,
+        port,
+        port + MANAGEMENT_OFFSET,
+        "/health/ready",
+        command,
+        log,
+        Duration.ofSeconds(180),
+        extract,
+        jfr);
   }
 
   /**
@@ -88,14 +168,19 @@ public final class ServerProcess implements AutoCloseable {
       throws Exception {
     var command = new ProcessBuilder("bash", "-c", commandLine);
     contract(command, PEER_PORT, db, keys.pem());
-    return start(
-        "peer",
-        PEER_PORT,
-        "/health/ready",
-        command,
-        work.resolve("peer.log"),
-        Duration.ofSeconds(120),
-        null);
+    var server =
+        new ServerProcess(
+            "peer",
+            PEER_PORT,
+            PEER_PORT,
+            "/health/ready",
+            command,
+            work.resolve("peer.log"),
+            Duration.ofSeconds(120),
+            null,
+            null);
+    server.launch();
+    return server;
   }
 
   /** The environment the contract configures a server by: the same for ours and the peer. */
@@ -124,45 +209,81 @@ public final class ServerProcess implements AutoCloseable {
             db.jdbcUrl(),
             db.user(),
             db.password());
-    return start(
-        "naive",
-        NAIVE_PORT,
-        "/health",
-        command,
-        work.resolve("naive.log"),
-        Duration.ofSeconds(30),
-        null);
+    var server =
+        new ServerProcess(
+            "naive",
+            NAIVE_PORT,
+            NAIVE_PORT,
+            "/health",
+            command,
+            work.resolve("naive.log"),
+            Duration.ofSeconds(30),
+            null,
+            null);
+    server.launch();
+    return server;
   }
 
-  /** Starts a command and waits for its readiness path; a process that exits first fails it. */
-  static ServerProcess start(
-      String name,
-      int port,
-      String readyPath,
-      ProcessBuilder command,
-      Path log,
-      Duration atMost,
-      Path jfr)
-      throws Exception {
-    command.redirectErrorStream(true).redirectOutput(log.toFile());
-    var process = command.start();
+  /**
+   * Starts the command and waits for its readiness path; a process that exits first, or is not
+   * ready in time, fails it (and is stopped).
+   */
+  private void launch() throws Exception {
+    // A fresh extraction each start: the launcher refuses a directory that exists.
+    deleteExtraction();
+    command
+        .redirectErrorStream(true)
+        .redirectOutput(
+            launched
+                ? ProcessBuilder.Redirect.appendTo(log.toFile())
+                : ProcessBuilder.Redirect.to(log.toFile()));
+    launched = true;
+    var started = command.start();
     long deadline = System.nanoTime() + atMost.toNanos();
-    while (!answers(port, readyPath)) {
-      if (!process.isAlive()) {
+    while (!answers(managementPort, readyPath)) {
+      if (!started.isAlive()) {
         throw new IllegalStateException(
-            name + " exited with " + process.exitValue() + " before it was ready; see " + log);
+            name + " exited with " + started.exitValue() + " before it was ready; see " + log);
       }
       if (System.nanoTime() > deadline) {
-        destroy(process);
+        destroy(started);
         throw new IllegalStateException(name + " was not ready within " + atMost + "; see " + log);
       }
       Thread.sleep(50);
     }
-    var server = new ServerProcess(name, port, process, jfr);
+    process = started;
+    pid = started.descendants().mapToLong(ProcessHandle::pid).max().orElse(started.pid());
     System.out.printf(
         "%s ready (pid %d), log in %s%n",
-        name, server.pid, Path.of("").toAbsolutePath().relativize(log.toAbsolutePath()));
-    return server;
+        name, pid, Path.of("").toAbsolutePath().relativize(log.toAbsolutePath()));
+    if (jfr != null) {
+      Proc.jcmd(pid, "JFR.start", "settings=profile", "filename=" + jfr);
+      System.out.println("recording " + name + " with JFR: " + jfr);
+    }
+  }
+
+  /**
+   * Stops the server (its recording, if any, saved first), to be started again with {@link
+   * #restart}: for a scenario that needs the database without this server's listener on it.
+   */
+  public void stop() throws Exception {
+    if (process == null) {
+      return;
+    }
+    if (jfr != null && process.isAlive()) {
+      Proc.jcmd(pid, "JFR.dump", "filename=" + jfr);
+    }
+    destroy(process);
+    process = null;
+  }
+
+  /**
+   * Starts the server again, as it was first started, and waits until it is ready: a new process,
+   * cold. A recording (BENCH_JFR) starts again and overwrites the file.
+   */
+  public void restart() throws Exception {
+    stop();
+    launch();
   }
 
   public String name() {
@@ -178,7 +299,7 @@ public final class ServerProcess implements AutoCloseable {
   }
 
   public boolean alive() {
-    return process.isAlive();
+    return process != null && process.isAlive();
   }
 
   public InetSocketAddress address() {
@@ -219,7 +340,8 @@ public final class ServerProcess implements AutoCloseable {
     try {
       var body =
           HTTP.send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + managementPort + "/metrics"))
                       .build(),
                   HttpResponse.BodyHandlers.ofString())
               .body();
@@ -251,13 +373,24 @@ public final class ServerProcess implements AutoCloseable {
     }
   }
 
-  /** Stops the server and its children (the recording, if any, saved first). */
+  /**
+   * Stops the server and its children (the recording, if any, saved first); an instance started by
+   * {@link #instance} also loses its extraction folder.
+   */
   @Override
   public void close() throws Exception {
-    if (jfr != null) {
-      Proc.jcmd(pid, "JFR.dump", "filename=" + jfr);
+    stop();
+    if (!name.equals(OURS)) {
+      deleteExtraction();
     }
-    destroy(process);
+  }
+
+  private void deleteExtraction() throws IOException {
+    if (extract != null && Files.exists(extract)) {
+      try (var paths = Files.walk(extract)) {
+        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
   }
 
   private static void destroy(Process process) {

@@ -37,6 +37,9 @@ public final class SseLoad implements AutoCloseable {
   /** Streams closed after they connected. */
   private final LongAdder lost = new LongAdder();
 
+  /** Told of every timed event as it is parsed, while set. */
+  private volatile TimedArrivals arrivals;
+
   private final AtomicLong firstArrival = new AtomicLong(Long.MAX_VALUE);
   private final AtomicLong lastArrival = new AtomicLong(Long.MIN_VALUE);
   private int next;
@@ -80,6 +83,20 @@ public final class SseLoad implements AutoCloseable {
    */
   public long held() {
     return connected.sum() - lost.sum();
+  }
+
+  /** Told of each timed event one stream received. */
+  public interface TimedArrivals {
+    /**
+     * @param scheduledMicros the scheduled time the event carries
+     * @param arrivedMicros when the load generator parsed it, in epoch µs
+     */
+    void arrived(long scheduledMicros, long arrivedMicros);
+  }
+
+  /** Tells {@code listener} of every timed event from now on; null stops that. */
+  public void onArrival(TimedArrivals listener) {
+    arrivals = listener;
   }
 
   /** Latencies recorded since the last call, in microseconds. */
@@ -239,6 +256,10 @@ public final class SseLoad implements AutoCloseable {
         long now = nowMicros();
         latency.recordValue(Math.max(0, now - scheduled));
         received.increment();
+        var listener = arrivals;
+        if (listener != null) {
+          listener.arrived(scheduled, now);
+        }
         if (now < firstArrival.get()) {
           firstArrival.accumulateAndGet(now, Math::min);
         }

@@ -24,6 +24,15 @@ public final class Writers {
   /** From a write's scheduled time to its commit: the part of the latency that is the writer's. */
   private final Recorder commitLag = new Recorder(3);
 
+  /** Told of each timed write once it committed. */
+  public interface Commits {
+    /**
+     * @param scheduledMicros the write's scheduled time, which its event carries
+     * @param committedMicros when the commit returned to the writer, in epoch µs
+     */
+    void committed(long scheduledMicros, long committedMicros);
+  }
+
   public Writers(Database db) {
     this.db = db;
   }
@@ -34,6 +43,12 @@ public final class Writers {
    * writer shows as latency.
    */
   public void write(List<UUID> sources, double rate, int events, int padding) throws Exception {
+    write(sources, rate, events, padding, null);
+  }
+
+  /** The same, telling {@code commits} (if not null) when each timed write committed. */
+  public void write(List<UUID> sources, double rate, int events, int padding, Commits commits)
+      throws Exception {
     long period = rate <= 0 ? 0 : (long) (1e9 / rate);
     long startNanos = System.nanoTime() + 50_000_000;
     long startMicros = SseLoad.nowMicros() + 50_000;
@@ -61,7 +76,11 @@ public final class Writers {
                     update.setObject(2, sources.get(i % sources.size()));
                     update.executeUpdate();
                     if (period != 0) {
-                      commitLag.recordValue(Math.max(0, SseLoad.nowMicros() - micros));
+                      long committed = SseLoad.nowMicros();
+                      commitLag.recordValue(Math.max(0, committed - micros));
+                      if (commits != null) {
+                        commits.committed(micros, committed);
+                      }
                     }
                   }
                 }

@@ -20,7 +20,10 @@ public interface Scenario {
   /** Measures the server under test and reports one row or more. */
   void run(Harness h) throws Exception;
 
-  /** Every scenario, in the order a full run takes them (the baseline last, on a warm server). */
+  /**
+   * Every scenario, in the order a full run takes them: the baseline on a warm server, then the
+   * capture modes, which stop the server and leave a cold one behind.
+   */
   static List<Scenario> all() {
     return List.of(
         new Idle(),
@@ -30,6 +33,7 @@ public interface Scenario {
         new TriggerOverhead(),
         new Churn(),
         new ListenerReads(),
-        new NaiveBaseline());
+        new NaiveBaseline(),
+        new CaptureModes());
   }
 }
