@@ -30,6 +30,12 @@ public final class JarServer implements AutoCloseable {
     this.env = new HashMap<>(env);
   }
 
+  /**
+   * Test servers start often and live briefly: the client compiler alone starts them about a fifth
+   * faster on two cores (measured: 15-16 s to ready, 11-13 s with it).
+   */
+  private static final String QUICK_START = "-XX:TieredStopAtLevel=1";
+
   /** A URL of the server: health checks and metrics on its management port, the rest on HTTP. */
   public URI uri(String path) {
     boolean management = path.startsWith("/health") || path.startsWith("/metrics");
@@ -95,7 +101,7 @@ public final class JarServer implements AutoCloseable {
   public JarServer launch() throws IOException {
     run = Files.createTempDirectory(work, "run");
     var command =
-        new ProcessBuilder(java.toString(), "-jar", System.getProperty("it.jar"))
+        new ProcessBuilder(java.toString(), QUICK_START, "-jar", System.getProperty("it.jar"))
             .directory(run.toFile())
             .redirectErrorStream(true)
             .redirectOutput(run.resolve("server.out").toFile());
@@ -109,6 +115,8 @@ public final class JarServer implements AutoCloseable {
       environment.put("MANAGEMENT_PORT", String.valueOf(managementPort()));
     }
     environment.put("WLP_JAR_EXTRACT_DIR", run.resolve("wlp").toString());
+    // The server JVM too (Liberty's server script adds JVM_ARGS to the jar's jvm.options).
+    environment.putIfAbsent("JVM_ARGS", QUICK_START + " -XX:+UseSerialGC");
     process = command.start();
     return this;
   }
