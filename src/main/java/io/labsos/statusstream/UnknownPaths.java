@@ -9,9 +9,9 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 
 /**
- * A path that is neither the API nor a file of the page gets the JSON 404 here, before Liberty's
- * file servlet, which would log a warning and write an FFDC report for each new path anyone
- * requests.
+ * A path that is neither the API (with its description, {@code /openapi}) nor a file of the page
+ * gets the JSON 404 here, before Liberty's file servlet, which would log a warning and write an
+ * FFDC report for each new path anyone requests.
  */
 @WebFilter(urlPatterns = "/*", asyncSupported = true)
 public class UnknownPaths extends HttpFilter {
@@ -26,6 +26,7 @@ public class UnknownPaths extends HttpFilter {
         || path.equals("/api")
         || path.startsWith("/api/")
         || path.equals("/error")
+        || path.equals("/openapi")
         || isFile(path)) {
       chain.doFilter(request, response);
       return;
