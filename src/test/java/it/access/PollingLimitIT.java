@@ -51,7 +51,7 @@ class PollingLimitIT extends ServiceTest {
       for (int i = 0; i < 4; i++) {
         inFlight.add(poll(project, "poller"));
       }
-      // (Generous: on a loaded machine, Liberty's pool may take a while to grow a thread per poll.)
+      // (Generous: once, on a heavily loaded machine, 10 s were not enough.)
       await().atMost(Duration.ofSeconds(40)).until(() -> pollsWaitingForTheLog() >= 4);
 
       var refused =
