@@ -165,6 +165,150 @@ class DeliveryIT extends ServiceTest {
     }
   }
 
+  /**
+   * 2,000 events from four writers as fast as they commit, to ten clients with small receive
+   * windows that read 2 KB at a time: the server's writes meet full sockets and leave in large
+   * batches, which Liberty splits into chunks anywhere (mid-frame too). Every client gets every
+   * event, in order, once the chunked framing is removed as any HTTP client does.
+   */
+  @Test
+  void aBurstToClientsThatReadSlowlyReachesThemWhole() throws Exception {
+    var project = Db.project("alice");
+    var source = Db.source(project);
+    int perWriter = 500;
+    int clients = 10;
+    var channels = new ArrayList<java.nio.channels.SocketChannel>();
+    var text = new ArrayList<StringBuilder>();
+    var ended = new boolean[clients];
+    try {
+      for (int i = 0; i < clients; i++) {
+        var channel = java.nio.channels.SocketChannel.open();
+        channel.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4096);
+        channel.connect(new java.net.InetSocketAddress(base.getHost(), base.getPort()));
+        channel.write(java.nio.ByteBuffer.wrap(Api.rawStreamRequest(base, project, "alice")));
+        channel.configureBlocking(false);
+        channels.add(channel);
+        text.add(new StringBuilder());
+      }
+      var buffer = java.nio.ByteBuffer.allocate(2048);
+      Runnable readSome =
+          () -> {
+            for (int i = 0; i < clients; i++) {
+              if (ended[i]) {
+                continue;
+              }
+              buffer.clear();
+              try {
+                int n = channels.get(i).read(buffer);
+                if (n < 0) {
+                  ended[i] = true;
+                } else {
+                  text.get(i)
+                      .append(
+                          new String(
+                              buffer.array(), 0, n, java.nio.charset.StandardCharsets.UTF_8));
+                }
+              } catch (java.io.IOException e) {
+                ended[i] = true;
+              }
+            }
+          };
+      await()
+          .until(
+              () -> {
+                readSome.run();
+                return text.stream().allMatch(t -> t.indexOf("connected") >= 0);
+              });
+      var done = new ArrayList<CompletableFuture<Void>>();
+      for (int w = 0; w < 4; w++) {
+        int writer = w;
+        done.add(
+            CompletableFuture.runAsync(
+                () -> {
+                  try (var c = Db.connect()) {
+                    for (int i = 0; i < perWriter; i++) {
+                      update(c, source, "w" + writer + " " + i);
+                    }
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                },
+                writers));
+      }
+      var all = CompletableFuture.allOf(done.toArray(CompletableFuture[]::new));
+      while (!all.isDone()) {
+        readSome.run();
+        Thread.sleep(5);
+      }
+      var ids = Db.eventIds(project);
+      assertThat(ids).hasSize(4 * perWriter);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (System.nanoTime() < deadline) {
+        for (int k = 0; k < 40; k++) {
+          readSome.run();
+          Thread.sleep(5);
+        }
+        boolean complete = true;
+        for (int i = 0; i < clients; i++) {
+          if (!ended[i] && count(text.get(i), "\"type\":\"status_update\"") < ids.size()) {
+            complete = false;
+          }
+        }
+        if (complete) {
+          break;
+        }
+      }
+      for (int i = 0; i < clients; i++) {
+        var received = count(text.get(i), "\"type\":\"status_update\"");
+        var streamed =
+            body(text.get(i).toString())
+                .lines()
+                .filter(line -> line.startsWith("id: "))
+                .map(line -> Long.parseLong(line.substring(4)))
+                .toList();
+        assertThat(ended[i]).as("client " + i + " disconnected").isFalse();
+        assertThat(received).as("client " + i).isEqualTo(ids.size());
+        assertThat(streamed).as("client " + i).isEqualTo(ids);
+      }
+    } finally {
+      for (var channel : channels) {
+        channel.close();
+      }
+    }
+  }
+
+  /** The body of a chunked HTTP response as far as it came (the raw text holds the framing). */
+  private static String body(String raw) {
+    int at = raw.indexOf("\r\n\r\n");
+    if (at < 0) {
+      return "";
+    }
+    at += 4;
+    var body = new StringBuilder();
+    while (true) {
+      int eol = raw.indexOf("\r\n", at);
+      if (eol < 0) {
+        break;
+      }
+      int size = Integer.parseInt(raw.substring(at, eol).strip(), 16);
+      if (eol + 2 + size > raw.length()) {
+        break;
+      }
+      body.append(raw, eol + 2, eol + 2 + size);
+      at = eol + 2 + size + 2;
+    }
+    return body.toString();
+  }
+
+  private static int count(CharSequence text, String needle) {
+    var all = body(text.toString());
+    int n = 0;
+    for (int at = all.indexOf(needle); at >= 0; at = all.indexOf(needle, at + 1)) {
+      n++;
+    }
+    return n;
+  }
+
   @Test
   void rolledBackWritesProduceNoEventAndNoGap() throws Exception {
     var project = Db.project("alice");

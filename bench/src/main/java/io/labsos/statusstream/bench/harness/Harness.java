@@ -198,8 +198,10 @@ public final class Harness {
     }
     if (load.received.sum() < expected) {
       System.out.printf(
-          "  note: %d of %d deliveries arrived within %d s%n",
-          load.received.sum(), expected, atMost.toSeconds());
+          "  note: %d of %d deliveries arrived within %d s; %d streams were closed after they"
+              + " connected (a server ends a stream that falls too far behind: its client would"
+              + " resume)%n",
+          load.received.sum(), expected, atMost.toSeconds(), load.lost());
     }
   }
 

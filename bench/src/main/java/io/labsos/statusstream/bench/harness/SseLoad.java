@@ -85,6 +85,11 @@ public final class SseLoad implements AutoCloseable {
     return connected.sum() - lost.sum();
   }
 
+  /** Streams that connected and were closed since (by the server, or by a failed read). */
+  public long lost() {
+    return lost.sum();
+  }
+
   /** Told of each timed event one stream received. */
   public interface TimedArrivals {
     /**
@@ -138,6 +143,20 @@ public final class SseLoad implements AutoCloseable {
     byte[] line = new byte[256];
     int length;
     boolean seenConnected;
+
+    /** Past the response headers; the body in chunked transfer encoding. */
+    boolean inBody;
+
+    boolean chunked;
+
+    /** Chunked body: bytes left of the current chunk, or -1 while reading a size line. */
+    int chunkLeft = -1;
+
+    /** Chunked body: the size line read so far; the CRLF after a chunk's data still to skip. */
+    int chunkSize;
+
+    boolean sizeDone;
+    int skip;
 
     Conn(SocketChannel channel, ByteBuffer request, boolean stall) {
       this.channel = channel;
@@ -226,18 +245,67 @@ public final class SseLoad implements AutoCloseable {
       }
     }
 
+    /**
+     * Feeds what was read to the event parser: the body only, without the chunked transfer
+     * encoding's framing (a server may split a write into chunks anywhere, also inside a line).
+     */
     private void lines(Conn conn, int n) {
       for (int i = 0; i < n; i++) {
         byte b = bytes[i];
-        if (b == '\n') {
-          line(conn);
-          conn.length = 0;
-        } else {
-          if (conn.length == conn.line.length) {
-            conn.line = java.util.Arrays.copyOf(conn.line, conn.length * 2);
+        if (!conn.inBody) {
+          header(conn, b);
+        } else if (!conn.chunked) {
+          body(conn, b);
+        } else if (conn.skip > 0) {
+          conn.skip--;
+        } else if (conn.chunkLeft > 0) {
+          body(conn, b);
+          if (--conn.chunkLeft == 0) {
+            conn.skip = 2; // the CRLF after the chunk's data
+            conn.chunkLeft = -1;
           }
-          conn.line[conn.length++] = b;
+        } else if (b == '\n') {
+          conn.chunkLeft = conn.chunkSize; // 0: the last chunk, nothing follows
+          conn.chunkSize = 0;
+          conn.sizeDone = false;
+        } else if (!conn.sizeDone) {
+          int digit = Character.digit(b, 16);
+          if (digit >= 0) {
+            conn.chunkSize = conn.chunkSize * 16 + digit;
+          } else {
+            conn.sizeDone = true; // CR, or a chunk extension
+          }
         }
+      }
+    }
+
+    private void header(Conn conn, byte b) {
+      if (b != '\n') {
+        if (conn.length == conn.line.length) {
+          conn.line = java.util.Arrays.copyOf(conn.line, conn.length * 2);
+        }
+        conn.line[conn.length++] = b;
+        return;
+      }
+      var header = new String(conn.line, 0, conn.length, StandardCharsets.US_ASCII).strip();
+      conn.length = 0;
+      if (header.isEmpty()) {
+        conn.inBody = true;
+      } else if (header.toLowerCase(java.util.Locale.ROOT).startsWith("transfer-encoding:")
+          && header.toLowerCase(java.util.Locale.ROOT).contains("chunked")) {
+        conn.chunked = true;
+      }
+    }
+
+    private void body(Conn conn, byte b) {
+      if (b == '\n') {
+        line(conn);
+        conn.length = 0;
+      } else {
+        if (conn.length == conn.line.length) {
+          conn.line = java.util.Arrays.copyOf(conn.line, conn.length * 2);
+        }
+        conn.line[conn.length++] = b;
       }
     }
 

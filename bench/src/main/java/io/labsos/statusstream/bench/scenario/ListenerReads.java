@@ -24,6 +24,7 @@ import java.util.concurrent.locks.LockSupport;
 final class ListenerReads implements Scenario {
 
   static final String METRIC = "status_stream_listener_events_read_total";
+  private static final String DELIVERED = "status_stream_events_delivered_total";
   private static final Set<String> CONTRACT =
       Set.of("projects", "project_members", "ingestion_sources", "jobs", "proposed_nodes");
   private static final int SUBSCRIBERS = 10;
@@ -54,8 +55,20 @@ final class ListenerReads implements Scenario {
       h.writers.write(unwatched.stream().map(Project::source).toList(), 0, events, 0);
       var afterQuiet = settled(h);
       long expected = load.received.sum() + (long) events * SUBSCRIBERS;
+      double deliveredBefore = h.server.metric(DELIVERED);
+      long receivedBefore = load.received.sum();
       h.writers.write(List.of(watched.source()), 0, events, 0);
       h.awaitReceived(load, expected, Duration.ofSeconds(60));
+      if (load.received.sum() < expected) {
+        // Late or never: look again, and compare with what the server says it wrote.
+        LockSupport.parkNanos(Duration.ofSeconds(20).toNanos());
+        System.out.printf(
+            "  note: 20 s later %d of %d arrived; the server counted %.0f deliveries (%s)%n",
+            load.received.sum() - receivedBefore,
+            (long) events * SUBSCRIBERS,
+            h.server.metric(DELIVERED) - deliveredBefore,
+            DELIVERED);
+      }
       var afterBusy = settled(h);
       var quiet = between(start, afterQuiet);
       var busy = between(afterQuiet, afterBusy);
