@@ -267,7 +267,7 @@ public class ChangeListener {
           // and retried slowly, in case an operator fixes it.
           connected = false;
           lastFailure = e.getMessage();
-          problem = captureProblem(e.getMessage());
+          problem = e.reason();
           if (!e.getMessage().equals(unavailable)) {
             unavailable = e.getMessage();
             LOG.warning("CHANGE_CAPTURE=logical is not possible: " + unavailable);
@@ -307,26 +307,6 @@ public class ChangeListener {
       LOG.info("Listener reconnected and caught up after " + failures + " failed attempts");
     }
     return 0;
-  }
-
-  /** What logical capture lacks, in words of ours (the feed's message quotes the server). */
-  private static String captureProblem(String message) {
-    if (message.contains("wal_level")) {
-      return "logical capture needs wal_level=logical";
-    }
-    if (message.contains("REPLICATION")) {
-      return "logical capture needs a user with the REPLICATION attribute";
-    }
-    if (message.contains("WAL sender")) {
-      return "logical capture needs a free WAL sender (max_wal_senders)";
-    }
-    if (message.contains("replication slot")) {
-      return "logical capture needs a free replication slot (max_replication_slots)";
-    }
-    if (message.contains("publication")) {
-      return "logical capture needs the publications status_stream_events and status_stream_heads";
-    }
-    return "logical capture is not possible (the log says why)";
   }
 
   private boolean logical() {
@@ -407,6 +387,7 @@ public class ChangeListener {
         LOG.info("Created the publication " + publication.getKey() + " for logical capture");
       } catch (SQLException e) {
         throw new LogicalFeed.CaptureUnavailable(
+            LogicalFeed.CaptureUnavailable.PUBLICATIONS,
             "logical capture needs the publication "
                 + publication.getKey()
                 + ", and creating it failed ("

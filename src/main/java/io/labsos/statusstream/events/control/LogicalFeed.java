@@ -150,8 +150,31 @@ final class LogicalFeed implements AutoCloseable {
   static final class CaptureUnavailable extends SQLException {
     private static final long serialVersionUID = 1L;
 
-    CaptureUnavailable(String message, String sqlState, Throwable cause) {
+    static final String WAL_LEVEL = "logical capture needs wal_level=logical";
+    static final String REPLICATION = "logical capture needs a user with the REPLICATION attribute";
+    static final String WAL_SENDER = "logical capture needs a free WAL sender (max_wal_senders)";
+    static final String SLOT =
+        "logical capture needs a free replication slot (max_replication_slots)";
+    static final String PUBLICATIONS =
+        "logical capture needs the publications "
+            + EVENTS_PUBLICATION
+            + " and "
+            + HEADS_PUBLICATION;
+
+    private final String reason;
+
+    /**
+     * @param reason what is missing, one of the fixed texts above: it names no host, user or
+     *     database, so readiness may show it to anyone
+     * @param message the same for the log, with what the server said
+     */
+    CaptureUnavailable(String reason, String message, String sqlState, Throwable cause) {
       super(message, sqlState, cause);
+      this.reason = reason;
+    }
+
+    String reason() {
+      return reason;
     }
   }
 
@@ -227,7 +250,10 @@ final class LogicalFeed implements AutoCloseable {
       String walLevel = queryOne(connection, "SHOW wal_level");
       if (!"logical".equals(walLevel)) {
         throw new CaptureUnavailable(
-            "logical capture needs wal_level=logical; the server has " + walLevel, "55000", null);
+            CaptureUnavailable.WAL_LEVEL,
+            "logical capture needs wal_level=logical; the server has " + walLevel,
+            "55000",
+            null);
       }
       checkPublications(connection, settings.database());
       int pid = Integer.parseInt(queryOne(connection, "SELECT pg_backend_pid()"));
@@ -368,7 +394,10 @@ final class LogicalFeed implements AutoCloseable {
     }
     if ("42704".equals(e.getSQLState())) { // a publication dropped while streaming
       return new CaptureUnavailable(
-          "logical capture lost its publications: " + firstLine(e), e.getSQLState(), e);
+          CaptureUnavailable.PUBLICATIONS,
+          "logical capture lost its publications: " + firstLine(e),
+          e.getSQLState(),
+          e);
     }
     if (e instanceof Silent) {
       return e;
@@ -423,15 +452,7 @@ final class LogicalFeed implements AutoCloseable {
   }
 
   private static Connection connect(Settings settings, String socketKey) throws SQLException {
-    var ds = new PGSimpleDataSource();
-    ds.setServerNames(new String[] {settings.host()});
-    ds.setPortNumbers(new int[] {settings.port()});
-    ds.setDatabaseName(settings.database());
-    ds.setUser(settings.user());
-    ds.setPassword(settings.password());
-    ds.setApplicationName("status-stream-feed");
-    ds.setConnectTimeout(seconds(settings.connectTimeout()));
-    ds.setSocketTimeout(seconds(settings.socketTimeout()));
+    var ds = dataSource(settings);
     ds.setTcpKeepAlive(true);
     ds.setProperty(PGProperty.LOGIN_TIMEOUT, "10");
     ds.setProperty(PGProperty.REPLICATION, "database");
@@ -446,6 +467,7 @@ final class LogicalFeed implements AutoCloseable {
       if (("42501".equals(e.getSQLState()) || "28000".equals(e.getSQLState()))
           && (message.contains("replication") || message.contains("WAL sender"))) {
         throw new CaptureUnavailable(
+            CaptureUnavailable.REPLICATION,
             "logical capture needs a user with the REPLICATION attribute (ALTER ROLE "
                 + settings.user()
                 + " REPLICATION) or a superuser; the server said: "
@@ -456,6 +478,7 @@ final class LogicalFeed implements AutoCloseable {
       if ("53300".equals(e.getSQLState()) && message.contains("(currently 0)")) {
         // No WAL senders at all: wal_level is minimal, or replication is switched off.
         throw new CaptureUnavailable(
+            CaptureUnavailable.WAL_LEVEL,
             "logical capture needs wal_level=logical; the server has "
                 + walLevelOf(settings)
                 + ", and max_wal_senders=0",
@@ -464,6 +487,7 @@ final class LogicalFeed implements AutoCloseable {
       }
       if ("53300".equals(e.getSQLState()) && message.contains("max_wal_senders")) {
         throw new CaptureUnavailable(
+            CaptureUnavailable.WAL_SENDER,
             "logical capture needs a free WAL sender, and all max_wal_senders are in use;"
                 + " the server said: "
                 + firstLine(e),
@@ -474,8 +498,8 @@ final class LogicalFeed implements AutoCloseable {
     }
   }
 
-  /** The server's wal_level, read on an ordinary connection; "unknown" if that fails too. */
-  private static String walLevelOf(Settings settings) {
+  /** An ordinary connection's settings: the feed's database, user, name and timeouts. */
+  private static PGSimpleDataSource dataSource(Settings settings) {
     var ds = new PGSimpleDataSource();
     ds.setServerNames(new String[] {settings.host()});
     ds.setPortNumbers(new int[] {settings.port()});
@@ -485,7 +509,12 @@ final class LogicalFeed implements AutoCloseable {
     ds.setApplicationName("status-stream-feed");
     ds.setConnectTimeout(seconds(settings.connectTimeout()));
     ds.setSocketTimeout(seconds(settings.socketTimeout()));
-    try (var connection = ds.getConnection()) {
+    return ds;
+  }
+
+  /** The server's wal_level, read on an ordinary connection; "unknown" if that fails too. */
+  private static String walLevelOf(Settings settings) {
+    try (var connection = dataSource(settings).getConnection()) {
       return queryOne(connection, "SHOW wal_level");
     } catch (SQLException e) {
       return "an unknown wal_level (" + firstLine(e) + ")";
@@ -540,6 +569,7 @@ final class LogicalFeed implements AutoCloseable {
     }
     if (!problems.isEmpty()) {
       throw new CaptureUnavailable(
+          CaptureUnavailable.PUBLICATIONS,
           "logical capture needs the publications "
               + EVENTS_PUBLICATION
               + " (inserts into "
@@ -586,6 +616,7 @@ final class LogicalFeed implements AutoCloseable {
       }
       if (message.contains("max_replication_slots") || message.contains("replication slots")) {
         throw new CaptureUnavailable(
+            CaptureUnavailable.SLOT,
             "logical capture needs a free replication slot, and none is (max_replication_slots);"
                 + " the server said: "
                 + firstLine(e),
@@ -594,6 +625,7 @@ final class LogicalFeed implements AutoCloseable {
       }
       if (message.contains("wal_level")) {
         throw new CaptureUnavailable(
+            CaptureUnavailable.WAL_LEVEL,
             "logical capture needs wal_level=logical; the server said: " + firstLine(e),
             e.getSQLState(),
             e);
