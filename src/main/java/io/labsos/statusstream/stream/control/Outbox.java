@@ -239,16 +239,20 @@ final class Outbox {
           finish();
           return;
         }
-        if (!wire.ready()) {
-          if (park()) {
-            return;
+        // The wire is asked only when there is something to write: asking is not free (on Liberty
+        // a thread-local lookup), and after a write the queue is most often empty.
+        if (!queue.isEmpty()) {
+          if (!wire.ready()) {
+            if (park()) {
+              return;
+            }
+            continue;
           }
-          continue;
-        }
-        Frame frame;
-        while (batch.length < BATCH_BYTES && (frame = queue.poll()) != null) {
-          queued.decrementAndGet();
-          batch.add(frame);
+          Frame frame;
+          while (batch.length < BATCH_BYTES && (frame = queue.poll()) != null) {
+            queued.decrementAndGet();
+            batch.add(frame);
+          }
         }
         if (batch.length > 0) {
           writingSinceNanos = System.nanoTime();
@@ -262,6 +266,12 @@ final class Outbox {
           continue;
         }
         if (endWhenDrained) {
+          if (!wire.ready()) { // the last write leaves before the response ends
+            if (park()) {
+              return;
+            }
+            continue;
+          }
           close(endReason);
           continue;
         }

@@ -62,6 +62,29 @@ class WriterPoolTest {
   }
 
   @Test
+  void drainsThatWaitBehindBusyOnesDoNotGrowThePool() throws Exception {
+    // Under load every drain waits its turn longer than WAIT_MILLIS, but none is stuck: more
+    // threads than cores would only take turns.
+    var pool = new WriterPool(1, 8, Executors.defaultThreadFactory());
+    var done = new CountDownLatch(200);
+    for (int i = 0; i < 200; i++) {
+      pool.execute(
+          () -> {
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
+            while (System.nanoTime() < until) {
+              Thread.onSpinWait();
+            }
+            done.countDown();
+          });
+    }
+    while (!done.await(5, TimeUnit.MILLISECONDS)) {
+      pool.adjust();
+    }
+    assertThat(pool.getLargestPoolSize()).isEqualTo(1);
+    pool.shutdown();
+  }
+
+  @Test
   void theMaximumIsRespected() throws Exception {
     var pool = new WriterPool(1, 2, Executors.defaultThreadFactory());
     var stuck = new CountDownLatch(1);
