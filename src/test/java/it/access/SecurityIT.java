@@ -186,12 +186,14 @@ class SecurityIT extends ServiceTest {
     var nextToken =
         Tokens.sign(Tokens.claims("alice", Tokens.ISSUER, hour), next.getPrivate(), "test-2");
     var auth = new String[] {"Authorization", "Bearer " + nextToken};
+    // Accepted (and so remembered as verified) before the rotation.
+    var oldAuth = new String[] {"Authorization", "Bearer " + Tokens.forUser("alice")};
+    assertThat(Http.get(Api.events(base, project, null), oldAuth).statusCode()).isEqualTo(200);
     try {
       assertThat(Http.get(Api.events(base, project, null), auth).statusCode()).isEqualTo(401);
       Files.writeString(jwks, new JsonWebKeySet(nextJwk).toJson());
       assertThat(Http.get(Api.events(base, project, null), auth).statusCode()).isEqualTo(200);
-      // The old key is gone from the set: its tokens no longer pass.
-      var oldAuth = new String[] {"Authorization", "Bearer " + Tokens.forUser("alice")};
+      // The old key is gone from the set: its tokens no longer pass, the same one neither.
       assertThat(Http.get(Api.events(base, project, null), oldAuth).statusCode()).isEqualTo(401);
     } finally {
       Files.writeString(jwks, original);
