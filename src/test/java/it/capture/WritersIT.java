@@ -114,7 +114,10 @@ class WritersIT extends ServiceTest {
             "UPDATE public.status_event_heads SET last_id = 0",
             "DELETE FROM public.status_events",
             "UPDATE public.status_stream_capture SET notify = false",
-            "SELECT public.status_stream_capture()",
+            "SELECT public.status_stream_capture_job()",
+            "SELECT public.status_stream_capture_ingestion_source()",
+            "SELECT public.status_stream_capture_proposal()",
+            "SELECT public.status_stream_capture_project_deleted()",
           }) {
         assertThatThrownBy(() -> s.execute(attempt))
             .as(attempt)
