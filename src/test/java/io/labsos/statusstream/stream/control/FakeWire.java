@@ -14,12 +14,14 @@ final class FakeWire implements Outbox.Wire {
   boolean full;
   boolean failing;
   int closed;
+  int asked;
 
   /** Called inside ready() when full, as a container whose callback races the drainer. */
   Runnable onNotReady = () -> {};
 
   @Override
   public boolean ready() {
+    asked++;
     if (full) {
       onNotReady.run();
     }

@@ -52,6 +52,18 @@ class OutboxTest {
   }
 
   @Test
+  void theWireIsAskedWhetherItCanTakeAWriteOnlyWhenThereIsOne() {
+    // Asking is not free on Liberty; a drain that wrote and found the queue empty just stops.
+    var wire = new FakeWire();
+    var outbox = attached(wire, 10);
+    wire.asked = 0;
+    outbox.offer(text("a\n\n"));
+    outbox.offer(text("b\n\n"));
+    assertThat(wire.text()).isEqualTo("a\n\nb\n\n");
+    assertThat(wire.asked).isEqualTo(2);
+  }
+
+  @Test
   void aWireThatCannotTakeMoreIsLeftAloneUntilItsCallbackContinuesTheDrain() {
     var wire = new FakeWire();
     var outbox = attached(wire, 10);
