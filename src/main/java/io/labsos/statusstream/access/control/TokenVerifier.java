@@ -213,7 +213,7 @@ public class TokenVerifier {
     }
     var keys = keys();
     var known = verified.get(token);
-    if (known != null && known.keys() == keys && Instant.now().getEpochSecond() < known.until()) {
+    if (known != null && known.keys() == keys && Instant.now().isBefore(known.until())) {
       return known.caller();
     }
     try {
@@ -241,19 +241,19 @@ public class TokenVerifier {
 
   /**
    * A token accepted with these keys (the same list instance: new or rotated keys verify anew),
-   * accepted until that epoch second.
+   * accepted until {@link #acceptedUntil}.
    */
-  private record Verified(JwtPrincipal caller, List<JsonWebKey> keys, long until) {}
+  private record Verified(JwtPrincipal caller, List<JsonWebKey> keys, Instant until) {}
 
   private JwtPrincipal remember(String token, List<JsonWebKey> keys, JwtPrincipal caller) {
     if (verified.size() >= VERIFIED_MAX) {
-      long now = Instant.now().getEpochSecond();
-      verified.values().removeIf(v -> now >= v.until());
+      var now = Instant.now();
+      verified.values().removeIf(v -> !now.isBefore(v.until()));
       if (verified.size() >= VERIFIED_MAX) {
         verified.clear(); // many live tokens: start over rather than grow
       }
     }
-    verified.put(token, new Verified(caller, keys, caller.getExpirationTime() + clockSkewSeconds));
+    verified.put(token, new Verified(caller, keys, acceptedUntil(caller)));
     return caller;
   }
 

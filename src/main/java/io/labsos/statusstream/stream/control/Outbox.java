@@ -239,9 +239,10 @@ final class Outbox {
           finish();
           return;
         }
-        // The wire is asked only when there is something to write: asking is not free (on Liberty
-        // a thread-local lookup), and after a write the queue is most often empty.
-        if (!queue.isEmpty()) {
+        // The wire is asked only when there is something to write, or to end after the last
+        // write has left: asking is not free (on Liberty a thread-local lookup), and after a write
+        // the queue is most often empty.
+        if (!queue.isEmpty() || endWhenDrained) {
           if (!wire.ready()) {
             if (park()) {
               return;
@@ -266,12 +267,6 @@ final class Outbox {
           continue;
         }
         if (endWhenDrained) {
-          if (!wire.ready()) { // the last write leaves before the response ends
-            if (park()) {
-              return;
-            }
-            continue;
-          }
           close(endReason);
           continue;
         }

@@ -281,10 +281,7 @@ public final class SseLoad implements AutoCloseable {
 
     private void header(Conn conn, byte b) {
       if (b != '\n') {
-        if (conn.length == conn.line.length) {
-          conn.line = java.util.Arrays.copyOf(conn.line, conn.length * 2);
-        }
-        conn.line[conn.length++] = b;
+        append(conn, b);
         return;
       }
       var header = new String(conn.line, 0, conn.length, StandardCharsets.US_ASCII).strip();
@@ -302,11 +299,16 @@ public final class SseLoad implements AutoCloseable {
         line(conn);
         conn.length = 0;
       } else {
-        if (conn.length == conn.line.length) {
-          conn.line = java.util.Arrays.copyOf(conn.line, conn.length * 2);
-        }
-        conn.line[conn.length++] = b;
+        append(conn, b);
       }
+    }
+
+    /** Adds a byte to the line being read, growing its buffer when full. */
+    private static void append(Conn conn, byte b) {
+      if (conn.length == conn.line.length) {
+        conn.line = java.util.Arrays.copyOf(conn.line, conn.length * 2);
+      }
+      conn.line[conn.length++] = b;
     }
 
     private void line(Conn conn) {
