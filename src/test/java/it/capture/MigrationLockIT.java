@@ -6,10 +6,12 @@ import static org.awaitility.Awaitility.await;
 import it.Db;
 import it.Http;
 import it.JarServer;
+import it.Tokens;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -97,6 +99,35 @@ class MigrationLockIT {
                       job.toString()))
               .as("the triggers are in place")
               .isEqualTo(1L);
+
+          // The migration's lock timeout stays with the migration: the service's own queries
+          // wait for a lock as long as it is held.
+          var project = db.query(UUID.class, "SELECT project_id FROM jobs WHERE id = ?", job);
+          db.run("INSERT INTO project_members (project_id, user_id) VALUES (?, 'alice')", project);
+          var events = server.uri("/api/projects/" + project + "/events");
+          var auth = new String[] {"Authorization", "Bearer " + Tokens.forUser("alice")};
+          assertThat(Http.get(events, auth).statusCode()).isEqualTo(200);
+          try (var locker = db.connection()) {
+            locker.setAutoCommit(false);
+            try (var s = locker.createStatement()) {
+              s.execute("LOCK TABLE status_events IN ACCESS EXCLUSIVE MODE");
+            }
+            var poll = CompletableFuture.supplyAsync(() -> Http.get(events, auth).statusCode());
+            await()
+                .atMost(Duration.ofSeconds(10))
+                .until(
+                    () ->
+                        db.query(
+                            Boolean.class,
+                            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE wait_event_type"
+                                + " = 'Lock' AND application_name LIKE 'status-stream%')"));
+            await()
+                .during(Duration.ofMillis(2500))
+                .atMost(Duration.ofSeconds(4))
+                .until(() -> !poll.isDone());
+            locker.commit();
+            assertThat(poll.get()).isEqualTo(200);
+          }
         }
       }
     }

@@ -98,6 +98,68 @@ class RewindIT extends ServiceTest {
     }
   }
 
+  /**
+   * The database comes back with fewer events, and its clock is behind the ids its lost history
+   * used: the stream's resync carries the position the log went back to, and new events continue
+   * from there with ids above every lost one, so no client takes a new event for one it had.
+   */
+  @Test
+  void aRewindBelowTheStreamsPositionResyncsThereAndNewIdsNeverReuseALostOne() {
+    var project = Db.project("alice");
+    var source = Db.source(project);
+    // A history whose ids run far ahead of the clock (an old primary's clock was ahead).
+    long ahead =
+        Db.value(Long.class, "SELECT (extract(epoch FROM now()) * 1000000)::bigint")
+            + 1_000_000_000_000L;
+    Db.exec(
+        "INSERT INTO status_event_heads (project_id, last_id, prev_id) VALUES (?, ?, 0)",
+        project,
+        ahead);
+    List<Long> old;
+    try (var client = Api.stream(base, project, "alice")) {
+      for (int i = 0; i < 3; i++) {
+        Db.setSourceStatus(source, "old " + i);
+      }
+      client.awaitProjectEvents(3);
+      old = Db.eventIds(project);
+      assertThat(old).containsExactly(ahead + 1, ahead + 2, ahead + 3);
+
+      // The failover lost the last two; the new primary's clock is far behind those ids.
+      Db.exec("DELETE FROM status_events WHERE project_id = ? AND id > ?", project, old.get(0));
+      Db.exec(
+          "UPDATE status_event_heads SET last_id = ?, prev_id = ? WHERE project_id = ?",
+          old.get(0),
+          ahead,
+          project);
+      killServiceConnections(null);
+      await().atMost(Duration.ofSeconds(30)).until(client::resyncRequired);
+      var resync = client.events().stream().filter(RewindIT::isResync).findFirst().orElseThrow();
+      assertThat(resync.id()).as("the resync's position").isEqualTo(old.get(0).toString());
+
+      for (int i = 0; i < 2; i++) {
+        Db.setSourceStatus(source, "new " + i);
+      }
+      var fresh = Db.eventIds(project).subList(1, 3);
+      assertThat(fresh.get(0)).as("above every lost id").isGreaterThan(old.get(2));
+      client.awaitProjectEvents(5);
+      var expected = new ArrayList<>(old);
+      expected.addAll(fresh);
+      assertThat(client.projectEventIds()).isEqualTo(expected);
+      assertThat(client.ended()).isFalse();
+    }
+    for (var lost : List.of(old.get(2), old.get(1))) {
+      try (var resumed = Api.stream(base, project, "alice", "Last-Event-ID", lost.toString())) {
+        await().atMost(Duration.ofSeconds(10)).until(resumed::resyncRequired);
+        assertThat(resumed.projectEvents()).isEmpty();
+      }
+    }
+    try (var resumed = Api.stream(base, project, "alice", "Last-Event-ID", old.get(0).toString())) {
+      assertThat(resumed.awaitProjectEvents(2).projectEventIds())
+          .isEqualTo(Db.eventIds(project).subList(1, 3));
+      assertThat(resumed.resyncRequired()).isFalse();
+    }
+  }
+
   @Test
   void aPointInTimeRestoreUnderARunningServiceResyncsAndDeliversTheNewHistory(@TempDir Path work)
       throws Exception {

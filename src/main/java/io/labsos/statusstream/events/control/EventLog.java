@@ -15,10 +15,12 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 /**
- * Reads the durable event log that the trigger of {@code V3__capture.sql} appends to. Ids grow
- * strictly within a project in commit order (a row lock on the project's head serializes its
- * writers), so "every event after id N" is a complete answer at any moment; each event names the id
- * before it ({@code prev_id}), so a reader can tell that what it read continues its position.
+ * Reads the durable event log that the capture triggers append to. Ids grow strictly within a
+ * project in commit order (a row lock on the project's head serializes its writers), so "every
+ * event after id N" is a complete answer at any moment; each event names the id before it ({@code
+ * prev_id}), so a reader can tell that what it read continues its position. A deleted project's log
+ * ends with a {@link StatusEvent#DELETED} entry, and its head remembers it ({@code deleted_id}):
+ * nothing before it continues into what a re-created project of the same id writes.
  */
 @ApplicationScoped
 public class EventLog {
@@ -36,9 +38,12 @@ public class EventLog {
    * @param head the project's newest id (0 when it has none)
    * @param continues whether the log continues the position: it is the head, or the event after it
    *     names it as its predecessor. Not when the events after it were purged, nor when the
-   *     position belongs to a history the database no longer has (a restore, a failover).
+   *     position belongs to a history the database no longer has (a restore, a failover), nor when
+   *     it is older than the project's deletion (a project re-created with the same id).
+   * @param since the id of the project's deletion entry, 0 if it was never deleted: a reader
+   *     without a position starts after it
    */
-  public record Position(long head, boolean continues) {}
+  public record Position(long head, boolean continues, long since) {}
 
   /** A project's head and what the log holds after a cursor, as the listener reads them. */
   public record Read(UUID project, Long head, List<StatusEvent> events) {}
@@ -116,19 +121,39 @@ public class EventLog {
     try (var connection = pool.getConnection();
         var query =
             connection.prepareStatement(
-                "SELECT coalesce((SELECT last_id FROM status_event_heads WHERE project_id = ?), 0),"
-                    + " (SELECT coalesce(prev_id, id - 1) FROM status_events"
-                    + " WHERE project_id = ? AND id > ? ORDER BY id LIMIT 1)")) {
-      query.setObject(1, project);
+                "SELECT h.last_id, h.deleted_id,"
+                    + " (SELECT coalesce(e.prev_id, e.id - 1) FROM status_events e"
+                    + " WHERE e.project_id = c.project_id AND e.id > ? ORDER BY e.id LIMIT 1)"
+                    + " FROM (SELECT ?::uuid AS project_id) c"
+                    + " LEFT JOIN status_event_heads h ON h.project_id = c.project_id")) {
+      query.setLong(1, lastEventId);
       query.setObject(2, project);
-      query.setLong(3, lastEventId);
       try (var rows = query.executeQuery()) {
         rows.next();
         long head = rows.getLong(1);
-        long next = rows.getLong(2);
+        long since = rows.getLong(2);
+        long next = rows.getLong(3);
         boolean nextNamesIt = !rows.wasNull() && next == lastEventId;
-        return new Position(head, lastEventId == head || (lastEventId < head && nextNamesIt));
+        boolean continues =
+            lastEventId >= since && (lastEventId == head || (lastEventId < head && nextNamesIt));
+        return new Position(head, continues, since);
       }
+    }
+  }
+
+  /**
+   * Positions up to {@code id} were handed out in a history the database no longer has: the
+   * project's next entries take ids above it (the capture triggers read the floor).
+   */
+  public void raiseFloor(Connection connection, UUID project, long id) throws SQLException {
+    try (var update =
+        connection.prepareStatement(
+            "UPDATE status_event_heads SET floor_id = ? WHERE project_id = ?"
+                + " AND coalesce(floor_id, 0) < ?")) {
+      update.setLong(1, id);
+      update.setObject(2, project);
+      update.setLong(3, id);
+      update.executeUpdate();
     }
   }
 

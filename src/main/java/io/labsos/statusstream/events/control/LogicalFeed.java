@@ -1,20 +1,16 @@
 package io.labsos.statusstream.events.control;
 
-import io.labsos.statusstream.events.entity.StatusEvent;
+import io.labsos.statusstream.schema.control.Database;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import org.postgresql.PGConnection;
 import org.postgresql.PGProperty;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -22,9 +18,9 @@ import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
 
 /**
- * The committed inserts into the event log ({@code status_events}) and the deleted project heads
- * ({@code status_event_heads}), in commit order, read from PostgreSQL's write-ahead log through
- * logical replication ({@code pgoutput}) instead of NOTIFY: the capture of the "logical" mode.
+ * The committed inserts into the event log ({@code status_events}), in commit order, read from
+ * PostgreSQL's write-ahead log through logical replication ({@code pgoutput}) instead of NOTIFY:
+ * the connection under {@link LogicalCapture}.
  *
  * <p>Why this shape: each instance opens its own replication connection and creates a
  * <em>temporary</em> slot with a unique name. The server drops the slot when that connection ends,
@@ -53,7 +49,7 @@ import org.postgresql.replication.PGReplicationStream;
  *
  * <p>Failures: {@link #open} throws {@link CaptureUnavailable} when the server or the database
  * cannot do logical capture (wal_level, REPLICATION attribute, no free WAL sender or slot, missing
- * publications), with a message that says what is missing; any other {@link SQLException} is a
+ * publication), with a message that says what is missing; any other {@link SQLException} is a
  * connection problem worth a retry. After {@code poll} threw, the feed is closed; open a new one.
  *
  * <p>Threading: one thread opens the feed and calls {@link #poll} (the listener's loop); {@link
@@ -62,19 +58,21 @@ import org.postgresql.replication.PGReplicationStream;
  */
 final class LogicalFeed implements AutoCloseable {
 
-  static final String EVENTS_TABLE = "status_events";
-  static final String HEADS_TABLE = "status_event_heads";
-  static final String EVENTS_PUBLICATION = "status_stream_events";
-  static final String HEADS_PUBLICATION = "status_stream_heads";
-
   /** After this many rows, {@code poll} returns even when more are waiting. */
   private static final int MAX_ROWS_PER_POLL = 10_000;
+
+  /** Most entries, and characters of payload, a transaction may hold in memory. */
+  static final int MAX_ENTRIES_PER_TRANSACTION = 10_000;
+
+  static final long MAX_CHARS_PER_TRANSACTION = 8L << 20;
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
   /**
    * How to reach the server and how patient to be.
    *
+   * @param schema the schema of the event log: inserts into another schema's log are not read
+   * @param publication the publication of that log's inserts
    * @param socketTimeout a read that takes longer, or a server that does not answer the feed's
    *     status updates for longer, counts as a dead connection
    * @param statusInterval how often the feed acknowledges progress and asks the server for a reply;
@@ -91,90 +89,27 @@ final class LogicalFeed implements AutoCloseable {
       Duration connectTimeout,
       Duration socketTimeout,
       Duration statusInterval,
-      Duration slotCreationTimeout) {
+      Duration slotCreationTimeout,
+      String schema,
+      String publication) {
 
     /**
-     * The settings of the listener's connection: {@code DB_HOST}, {@code DB_PORT}, {@code DB_NAME},
-     * {@code DB_USER}, {@code DB_PASSWORD}, {@code LISTENER_SOCKET_TIMEOUT_SECONDS}, with the same
-     * defaults as {@link Database}; a 2 s status interval and a 30 s slot creation timeout.
-     *
-     * @param config looks up one setting, e.g. {@code name -> config.getOptionalValue(name,
-     *     String.class)} with MicroProfile Config
+     * The feed of the log in {@code schema} on the listener's database, with its socket timeout, a
+     * 2 s status interval and a 30 s slot creation timeout.
      */
-    static Settings from(Function<String, Optional<String>> config) {
+    static Settings of(Database database, String schema) {
       return new Settings(
-          config.apply("DB_HOST").orElse("localhost"),
-          Integer.parseInt(config.apply("DB_PORT").orElse("5432")),
-          config.apply("DB_NAME").orElse("labsos"),
-          config.apply("DB_USER").orElse("postgres"),
-          config.apply("DB_PASSWORD").orElse(""),
+          database.host(),
+          database.port(),
+          database.name(),
+          database.user(),
+          database.password(),
           Duration.ofSeconds(5),
-          Duration.ofSeconds(
-              Long.parseLong(config.apply("LISTENER_SOCKET_TIMEOUT_SECONDS").orElse("20"))),
+          Duration.ofSeconds(database.socketTimeoutSeconds()),
           Duration.ofSeconds(2),
-          Duration.ofSeconds(30));
-    }
-  }
-
-  /** One row inserted into {@code status_events}. */
-  record EventRow(UUID projectId, long id, long prevId, String payload, Instant createdAt) {
-
-    StatusEvent toStatusEvent() {
-      return new StatusEvent(projectId, id, prevId, payload, createdAt);
-    }
-  }
-
-  /**
-   * One committed transaction's changes that the feed reports.
-   *
-   * @param xid the transaction id (unsigned 32 bits)
-   * @param commitLsn where its commit record starts
-   * @param endLsn where its commit record ends: what the feed acknowledges once delivered
-   * @param events its inserts into {@code status_events}, in the order it made them
-   * @param deletedHeads the project ids of its deletes from {@code status_event_heads}, in order
-   */
-  record Transaction(
-      long xid,
-      LogSequenceNumber commitLsn,
-      LogSequenceNumber endLsn,
-      Instant committedAt,
-      List<EventRow> events,
-      List<UUID> deletedHeads) {
-
-    int size() {
-      return events.size() + deletedHeads.size();
-    }
-  }
-
-  /** The server or database cannot do logical capture; the message says what is missing. */
-  static final class CaptureUnavailable extends SQLException {
-    private static final long serialVersionUID = 1L;
-
-    static final String WAL_LEVEL = "logical capture needs wal_level=logical";
-    static final String REPLICATION = "logical capture needs a user with the REPLICATION attribute";
-    static final String WAL_SENDER = "logical capture needs a free WAL sender (max_wal_senders)";
-    static final String SLOT =
-        "logical capture needs a free replication slot (max_replication_slots)";
-    static final String PUBLICATIONS =
-        "logical capture needs the publications "
-            + EVENTS_PUBLICATION
-            + " and "
-            + HEADS_PUBLICATION;
-
-    private final String reason;
-
-    /**
-     * @param reason what is missing, one of the fixed texts above: it names no host, user or
-     *     database, so readiness may show it to anyone
-     * @param message the same for the log, with what the server said
-     */
-    CaptureUnavailable(String reason, String message, String sqlState, Throwable cause) {
-      super(message, sqlState, cause);
-      this.reason = reason;
-    }
-
-    String reason() {
-      return reason;
+          Duration.ofSeconds(30),
+          schema,
+          Publication.name(schema));
     }
   }
 
@@ -195,7 +130,7 @@ final class LogicalFeed implements AutoCloseable {
   private final int backendPid;
   private final LogSequenceNumber startLsn;
   private final PgOutput decoder = new PgOutput();
-  private final Assembler assembler = new Assembler();
+  private final TransactionAssembler assembler;
   private final long statusIntervalNanos;
   private final long deadAfterNanos;
 
@@ -222,6 +157,9 @@ final class LogicalFeed implements AutoCloseable {
     this.backendPid = backendPid;
     this.startLsn = startLsn;
     this.lsn = startLsn;
+    this.assembler =
+        new TransactionAssembler(
+            settings.schema(), MAX_ENTRIES_PER_TRANSACTION, MAX_CHARS_PER_TRANSACTION);
     this.statusIntervalNanos = settings.statusInterval().toNanos();
     this.deadAfterNanos = settings.socketTimeout().toNanos();
     this.lastStatusNanos = System.nanoTime();
@@ -255,7 +193,7 @@ final class LogicalFeed implements AutoCloseable {
             "55000",
             null);
       }
-      checkPublications(connection, settings.database());
+      checkPublication(connection, settings);
       int pid = Integer.parseInt(queryOne(connection, "SELECT pg_backend_pid()"));
       var bytes = new byte[8];
       RANDOM.nextBytes(bytes);
@@ -269,7 +207,7 @@ final class LogicalFeed implements AutoCloseable {
               .logical()
               .withSlotName(slot)
               .withSlotOption("proto_version", 1)
-              .withSlotOption("publication_names", EVENTS_PUBLICATION + "," + HEADS_PUBLICATION)
+              .withSlotOption("publication_names", settings.publication())
               // pgjdbc's own status updates: only a fallback, the feed sends its own. pgjdbc also
               // lowers the socket timeout to this interval, and a read that times out half-way
               // through a message loses its start: so no shorter than the socket timeout.
@@ -296,12 +234,12 @@ final class LogicalFeed implements AutoCloseable {
    * @throws SQLException when the connection failed, the server ended the stream, or the stream
    *     carried something undecodable; the feed is closed then
    */
-  List<Transaction> poll(Duration timeout) throws SQLException {
+  List<TransactionAssembler.Transaction> poll(Duration timeout) throws SQLException {
     if (closed) {
       throw new SQLException("the logical feed is closed", "08003");
     }
     long deadline = System.nanoTime() + timeout.toNanos();
-    var ready = new ArrayList<Transaction>();
+    var ready = new ArrayList<TransactionAssembler.Transaction>();
     LogSequenceNumber committed = null;
     int rows = 0;
     try {
@@ -309,10 +247,10 @@ final class LogicalFeed implements AutoCloseable {
         sendStatusWhenDue();
         ByteBuffer message = stream.readPending();
         if (message != null) {
-          Transaction done = assembler.accept(decoder.decode(message));
+          var done = assembler.accept(decoder.decode(message));
           if (done != null) {
             committed = done.endLsn();
-            if (done.size() > 0) {
+            if (!done.isEmpty()) {
               ready.add(done);
               rows += done.size();
             }
@@ -324,6 +262,9 @@ final class LogicalFeed implements AutoCloseable {
         }
         // Everything the server sent so far is read: judge its silence only now.
         failWhenUnanswered();
+        if (ready.isEmpty() && !assembler.inTransaction()) {
+          committed = later(committed, stream.getLastReceiveLSN());
+        }
         if (!ready.isEmpty()) {
           break;
         }
@@ -344,12 +285,23 @@ final class LogicalFeed implements AutoCloseable {
           new SQLException(
               "undecodable message on the replication stream: " + e.getMessage(), "XX000", e));
     }
-    if (committed != null) {
+    if (committed != null && committed.asLong() > lsn.asLong()) {
       lsn = committed;
       stream.setAppliedLSN(committed);
       stream.setFlushedLSN(committed);
     }
     return ready;
+  }
+
+  /**
+   * The later of the two; a keepalive's position (the last one received, when nothing is pending)
+   * may be acknowledged: every transaction committed before it has been handed out.
+   */
+  private static LogSequenceNumber later(LogSequenceNumber a, LogSequenceNumber b) {
+    if (b == null || b.asLong() == LogSequenceNumber.INVALID_LSN.asLong()) {
+      return a;
+    }
+    return a == null || b.asLong() > a.asLong() ? b : a;
   }
 
   /** Acknowledges what was delivered and asks the server for a reply, every status interval. */
@@ -392,10 +344,10 @@ final class LogicalFeed implements AutoCloseable {
     if (wasClosed) {
       return new SQLException("the logical feed was closed", "08003", e);
     }
-    if ("42704".equals(e.getSQLState())) { // a publication dropped while streaming
+    if ("42704".equals(e.getSQLState())) { // the publication dropped while streaming
       return new CaptureUnavailable(
-          CaptureUnavailable.PUBLICATIONS,
-          "logical capture lost its publications: " + firstLine(e),
+          CaptureUnavailable.PUBLICATION,
+          "logical capture lost its publication: " + firstLine(e),
           e.getSQLState(),
           e);
     }
@@ -507,6 +459,7 @@ final class LogicalFeed implements AutoCloseable {
     ds.setUser(settings.user());
     ds.setPassword(settings.password());
     ds.setApplicationName("status-stream-feed");
+    ds.setTcpKeepAlive(true);
     ds.setConnectTimeout(seconds(settings.connectTimeout()));
     ds.setSocketTimeout(seconds(settings.socketTimeout()));
     return ds;
@@ -521,68 +474,45 @@ final class LogicalFeed implements AutoCloseable {
     }
   }
 
-  private static void checkPublications(Connection connection, String database)
+  private static void checkPublication(Connection connection, Settings settings)
       throws SQLException {
-    boolean events = false;
-    boolean heads = false;
-    var problems = new ArrayList<String>();
-    try (var statement = connection.createStatement();
-        var rows =
-            statement.executeQuery(
-                "SELECT p.pubname, p.pubinsert, p.pubdelete,"
-                    + " EXISTS (SELECT 1 FROM pg_publication_tables t WHERE t.pubname = p.pubname"
-                    + " AND t.tablename = CASE p.pubname WHEN '"
-                    + EVENTS_PUBLICATION
-                    + "' THEN '"
-                    + EVENTS_TABLE
-                    + "' ELSE '"
-                    + HEADS_TABLE
-                    + "' END)"
-                    + " FROM pg_publication p WHERE p.pubname IN ('"
-                    + EVENTS_PUBLICATION
-                    + "', '"
-                    + HEADS_PUBLICATION
-                    + "')")) {
-      while (rows.next()) {
-        boolean isEvents = EVENTS_PUBLICATION.equals(rows.getString(1));
-        boolean publishes = isEvents ? rows.getBoolean(2) : rows.getBoolean(3);
-        boolean hasTable = rows.getBoolean(4);
-        if (isEvents) {
-          events = true;
+    String problem;
+    try (var query =
+        connection.prepareStatement(
+            "SELECT p.pubinsert, EXISTS (SELECT 1 FROM pg_publication_tables t"
+                + " WHERE t.pubname = p.pubname AND t.schemaname = ? AND t.tablename = ?)"
+                + " FROM pg_publication p WHERE p.pubname = ?")) {
+      query.setString(1, settings.schema());
+      query.setString(2, TransactionAssembler.EVENTS_TABLE);
+      query.setString(3, settings.publication());
+      try (var rows = query.executeQuery()) {
+        if (!rows.next()) {
+          problem = "it is missing";
+        } else if (!rows.getBoolean(1) || !rows.getBoolean(2)) {
+          problem =
+              "it does not publish the inserts into "
+                  + settings.schema()
+                  + "."
+                  + TransactionAssembler.EVENTS_TABLE;
         } else {
-          heads = true;
-        }
-        if (!publishes || !hasTable) {
-          problems.add(
-              isEvents
-                  ? EVENTS_PUBLICATION + " does not publish inserts into " + EVENTS_TABLE
-                  : HEADS_PUBLICATION + " does not publish deletes from " + HEADS_TABLE);
+          return;
         }
       }
     }
-    if (!events || !heads) {
-      String missing =
-          !events && !heads
-              ? EVENTS_PUBLICATION + " and " + HEADS_PUBLICATION
-              : !events ? EVENTS_PUBLICATION : HEADS_PUBLICATION;
-      problems.add(0, "publication " + missing + " missing in database " + database);
-    }
-    if (!problems.isEmpty()) {
-      throw new CaptureUnavailable(
-          CaptureUnavailable.PUBLICATIONS,
-          "logical capture needs the publications "
-              + EVENTS_PUBLICATION
-              + " (inserts into "
-              + EVENTS_TABLE
-              + ") and "
-              + HEADS_PUBLICATION
-              + " (deletes from "
-              + HEADS_TABLE
-              + "), which the schema migration creates: "
-              + String.join("; ", problems),
-          "55000",
-          null);
-    }
+    throw new CaptureUnavailable(
+        CaptureUnavailable.PUBLICATION,
+        "logical capture needs the publication "
+            + settings.publication()
+            + " of the inserts into "
+            + settings.schema()
+            + "."
+            + TransactionAssembler.EVENTS_TABLE
+            + " in database "
+            + settings.database()
+            + ", and "
+            + problem,
+        "55000",
+        null);
   }
 
   private static LogSequenceNumber createSlot(Connection connection, String slot, Settings settings)
@@ -672,99 +602,6 @@ final class LogicalFeed implements AutoCloseable {
       connection.close();
     } catch (SQLException ignored) {
       // Best effort: the server ends the WAL sender (and drops the slot) when the socket closes.
-    }
-  }
-
-  /**
-   * Turns decoded messages into whole transactions: collects a transaction's changes from its Begin
-   * to its Commit, keeps the inserts into the event log and the deletes of heads, drops the rest.
-   * Refuses messages out of order (a change outside a transaction, a Begin inside one, a Commit of
-   * another transaction): they mean the stream is not what the feed thinks it is.
-   *
-   * <p>Threading: the thread that calls {@link LogicalFeed#poll}.
-   */
-  static final class Assembler {
-    private PgOutput.Begin begin;
-    private List<EventRow> events;
-    private List<UUID> deletedHeads;
-
-    /** The transaction that {@code message} committed, or null. */
-    Transaction accept(PgOutput.Message message) {
-      if (message instanceof PgOutput.Begin b) {
-        if (begin != null) {
-          throw new IllegalStateException(
-              "Begin of transaction " + b.xid() + " inside transaction " + begin.xid());
-        }
-        begin = b;
-        events = new ArrayList<>();
-        deletedHeads = new ArrayList<>();
-        return null;
-      }
-      if (message instanceof PgOutput.Commit c) {
-        inTransaction(c);
-        if (c.commitLsn() != begin.finalLsn()) {
-          throw new IllegalStateException(
-              "Commit at "
-                  + LogSequenceNumber.valueOf(c.commitLsn()).asString()
-                  + " ends the transaction that began for "
-                  + LogSequenceNumber.valueOf(begin.finalLsn()).asString());
-        }
-        var done =
-            new Transaction(
-                begin.xid(),
-                LogSequenceNumber.valueOf(c.commitLsn()),
-                LogSequenceNumber.valueOf(c.endLsn()),
-                c.committedAt(),
-                List.copyOf(events),
-                List.copyOf(deletedHeads));
-        begin = null;
-        events = null;
-        deletedHeads = null;
-        return done;
-      }
-      if (message instanceof PgOutput.Insert insert) {
-        inTransaction(insert);
-        if (insert.relation().name().equals(EVENTS_TABLE)) {
-          events.add(eventRow(insert.row()));
-        }
-      } else if (message instanceof PgOutput.Delete delete) {
-        inTransaction(delete);
-        if (delete.relation().name().equals(HEADS_TABLE)) {
-          deletedHeads.add(uuid(delete.old().required("project_id")));
-        }
-      } else if (message instanceof PgOutput.Update || message instanceof PgOutput.Truncate) {
-        inTransaction(message);
-      }
-      // Relation (remembered by the decoder), Type, Origin, logical messages: nothing to report.
-      return null;
-    }
-
-    private void inTransaction(PgOutput.Message message) {
-      if (begin == null) {
-        throw new IllegalStateException(
-            message.getClass().getSimpleName() + " outside of a transaction");
-      }
-    }
-
-    private static EventRow eventRow(PgOutput.Row row) {
-      try {
-        return new EventRow(
-            uuid(row.required("project_id")),
-            Long.parseLong(row.required("id")),
-            Long.parseLong(row.required("prev_id")),
-            row.required("payload"),
-            PgOutput.timestamptz(row.required("created_at")));
-      } catch (NumberFormatException e) {
-        throw new IllegalStateException("not a bigint in " + row, e);
-      }
-    }
-
-    private static UUID uuid(String text) {
-      try {
-        return UUID.fromString(text);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalStateException("not a uuid: " + text, e);
-      }
     }
   }
 }

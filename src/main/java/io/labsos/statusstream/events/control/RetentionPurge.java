@@ -16,8 +16,10 @@ import javax.sql.DataSource;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * Deletes events older than {@code EVENT_RETENTION_HOURS}. A client whose cursor is older than what
- * is left gets {@code resync_required}. Every instance runs it; the deletes are idempotent.
+ * Deletes events older than {@code EVENT_RETENTION_HOURS}, and the history of deleted projects
+ * (everything before their deletion entry: no reader continues into or out of it). A client whose
+ * cursor is older than what is left gets {@code resync_required}. Every instance runs it; the
+ * deletes are idempotent.
  */
 @ApplicationScoped
 public class RetentionPurge {
@@ -54,13 +56,27 @@ public class RetentionPurge {
 
   void purge() {
     try (var connection = pool.getConnection();
-        var delete =
+        var expired =
             connection.prepareStatement(
-                "DELETE FROM status_events WHERE created_at < now() - make_interval(secs => ?)")) {
-      delete.setDouble(1, retentionHours * 3600);
-      int deleted = delete.executeUpdate();
-      if (deleted > 0) {
-        LOG.fine(() -> "Purged " + deleted + " events older than " + retentionHours + " h");
+                "DELETE FROM status_events WHERE created_at < now() - make_interval(secs => ?)");
+        var deletedProjects =
+            connection.prepareStatement(
+                "DELETE FROM status_events e USING status_event_heads h"
+                    + " WHERE h.deleted_id IS NOT NULL AND e.project_id = h.project_id"
+                    + " AND e.id < h.deleted_id")) {
+      expired.setDouble(1, retentionHours * 3600);
+      int old = expired.executeUpdate();
+      int gone = deletedProjects.executeUpdate();
+      if (old + gone > 0) {
+        LOG.fine(
+            () ->
+                "Purged "
+                    + old
+                    + " events older than "
+                    + retentionHours
+                    + " h and "
+                    + gone
+                    + " of deleted projects");
       }
     } catch (SQLException e) {
       LOG.log(Level.INFO, "Event purge skipped, database unavailable: {0}", e.getMessage());

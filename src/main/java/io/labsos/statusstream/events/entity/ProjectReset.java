@@ -19,8 +19,6 @@ public record ProjectReset(UUID projectId, long position, Reason reason) {
      * from {@code position}.
      */
     REWOUND,
-    /** The project was deleted: its streams end (their members lost access with it). */
-    DELETED,
     /**
      * Delivering an event failed on this instance: its streams end, and their clients resume from
      * the log with Last-Event-ID.

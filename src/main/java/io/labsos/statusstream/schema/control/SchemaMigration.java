@@ -1,8 +1,8 @@
 package io.labsos.statusstream.schema.control;
 
-import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.sql.SQLException;
 import java.util.Map;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
@@ -12,7 +12,10 @@ import org.flywaydb.core.api.FlywayException;
 
 /**
  * Applies the Flyway migrations in {@code db/migration}. Tables that other services created first
- * are accepted as they are: the migrations only add what is missing.
+ * are accepted as they are: the migrations only add what is missing. The migrations run on
+ * connections of their own, not the pool's, so that their session settings (the lock timeout) never
+ * reach the service's queries. The capture functions belong to a role of their own, {@link
+ * #captureRole}, named after the schema.
  *
  * <p>Creating a trigger locks its table against writers; a long transaction of another service
  * would make that wait, and every writer queue behind the wait. So every lock is awaited for at
@@ -25,8 +28,7 @@ public class SchemaMigration {
 
   private static final Logger LOG = Logger.getLogger(SchemaMigration.class.getName());
 
-  @Resource(lookup = "jdbc/statusStream")
-  DataSource dataSource;
+  @Inject Database database;
 
   @Inject
   @ConfigProperty(name = "MIGRATION_LOCK_TIMEOUT_SECONDS", defaultValue = "2")
@@ -46,25 +48,37 @@ public class SchemaMigration {
     try {
       migrate();
     } catch (FlywayException e) {
-      var cause = e.getCause() != null ? e.getCause() : e;
-      var message = String.valueOf(cause.getMessage()).lines().findFirst().orElse("");
+      SQLException sql = null;
+      for (Throwable t = e; t != null && sql == null; t = t.getCause()) {
+        sql = t instanceof SQLException found ? found : null;
+      }
+      var said = sql != null ? sql.getMessage() : String.valueOf(e.getMessage());
+      var first = said.lines().findFirst().orElse("").replaceFirst("^ERROR: ", "");
+      boolean lockWait =
+          sql != null ? "55P03".equals(sql.getSQLState()) : said.contains("lock timeout");
       throw new IllegalStateException(
-          (e.getMessage() + message).contains("lock timeout")
+          lockWait
               ? "schema migration waits for a lock held by another transaction; retrying"
-              : "schema migration failed: " + message,
+              : "schema migration failed: " + first,
           e);
     }
     migrated = true;
   }
 
   private void migrate() {
+    var dataSource = database.dataSource("migration");
     var result =
         Flyway.configure(getClass().getClassLoader())
             .dataSource(dataSource)
             // On Liberty the folder is found through its marker file db/migration/flyway.location.
             .locations("classpath:db/migration")
             .callbackLocations("classpath:db/callback")
-            .placeholders(Map.of("lockTimeout", Math.round(lockTimeoutSeconds * 1000) + "ms"))
+            .placeholders(
+                Map.of(
+                    "lockTimeout",
+                    Math.round(lockTimeoutSeconds * 1000) + "ms",
+                    "captureRole",
+                    captureRole(schemaOf(dataSource))))
             .failOnMissingLocations(true)
             // Our own history table: other services may run Flyway in the same schema.
             .table("status_stream_schema_history")
@@ -87,5 +101,39 @@ public class SchemaMigration {
 
   public boolean isMigrated() {
     return migrated;
+  }
+
+  /**
+   * The role the capture functions run as: {@code status_stream_capture} for the log in {@code
+   * public}, {@code status_stream_capture_<schema>} for one in another schema (roles are
+   * cluster-wide; a role per schema keeps one deployment's capture from writing another's log).
+   */
+  static String captureRole(String schema) {
+    var name =
+        schema.equals("public") ? "status_stream_capture" : "status_stream_capture_" + schema;
+    if (!name.matches("[a-z_][a-z0-9_]{0,62}")) {
+      throw new IllegalStateException(
+          "the schema name "
+              + schema
+              + " does not give a capture role name of lower-case letters, digits and _ (63 at"
+              + " most)");
+    }
+    return name;
+  }
+
+  /** The schema the migrations put the tables in: the first of the user's search_path. */
+  private static String schemaOf(DataSource dataSource) {
+    try (var connection = dataSource.getConnection();
+        var statement = connection.createStatement();
+        var rows = statement.executeQuery("SELECT current_schema()")) {
+      rows.next();
+      var schema = rows.getString(1);
+      if (schema == null) {
+        throw new FlywayException("the database user's search_path names no existing schema");
+      }
+      return schema;
+    } catch (SQLException e) {
+      throw new FlywayException("cannot read the current schema: " + e.getMessage(), e);
+    }
   }
 }

@@ -3,6 +3,7 @@ package io.labsos.statusstream.stream.boundary;
 import io.labsos.statusstream.access.control.PollingLimit;
 import io.labsos.statusstream.access.control.ProjectAccess;
 import io.labsos.statusstream.events.control.EventLog;
+import io.labsos.statusstream.events.entity.StatusEvent;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -15,7 +16,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.UUID;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
@@ -45,25 +45,46 @@ public class EventsResource {
     int count = Params.limit(limitText);
     var caller = access.caller(token);
     try (var slot = limit.acquire(caller.subject())) {
+      // Read, then authorize: a deletion of the project the check did not see is not in what was
+      // read; one it saw, and what follows it, belongs to the project the caller may now read.
+      var position = log.position(project, after == null ? 0 : after);
+      long from = after == null ? position.since() : after;
+      var events = after != null && !position.continues() ? null : log.after(project, from, count);
       access.authorize(project, caller);
-      return answer(project, after, count);
+      return answer(after, from, events, position.head());
     }
   }
 
-  private Response answer(UUID project, Long after, int limit) throws SQLException {
-    // Without a position: from the oldest retained event. With one, the answer continues it or
-    // says resyncRequired and gives the project's position to go on from (the client refetches).
-    long from = after == null ? 0 : after;
-    var events = log.after(project, from, limit);
-    long last = from;
-    boolean resync = after != null && !events.isEmpty() && events.get(0).prevId() != after;
-    if (events.isEmpty() || resync) {
-      var position = log.position(project, from);
-      resync |= after != null && !position.continues();
-      last = position.head();
-      if (resync) {
-        events = List.of();
+  /**
+   * Without a position: from the oldest retained event of the project as it is now (after its last
+   * deletion). With one, the answer continues it or says resyncRequired and gives the project's
+   * position to go on from (the client refetches).
+   *
+   * @param events what the log holds after {@code from}, or null when it does not continue it
+   */
+  private static Response answer(Long after, long from, List<StatusEvent> events, long head) {
+    boolean resync = events == null;
+    long last = resync ? head : from;
+    if (!resync) {
+      int deleted = -1;
+      for (int i = 0; i < events.size(); i++) {
+        if (events.get(i).deletion()) {
+          deleted = i;
+        }
       }
+      if (deleted >= 0) {
+        last = events.get(deleted).id();
+        resync = after != null;
+        events = resync ? List.of() : events.subList(deleted + 1, events.size());
+      } else if (after != null && !events.isEmpty() && events.get(0).prevId() != after) {
+        resync = true; // purged since the position was read
+        last = head;
+      } else if (events.isEmpty()) {
+        last = Math.max(from, head);
+      }
+    }
+    if (resync) {
+      events = List.of();
     }
 
     // The payloads are JSON already (built by the triggers): they are embedded as they are.

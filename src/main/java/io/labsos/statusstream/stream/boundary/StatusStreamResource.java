@@ -23,7 +23,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.sql.SQLException;
-import java.util.UUID;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
@@ -54,8 +53,8 @@ public class StatusStreamResource {
       throws SQLException, IOException {
     var project = Params.projectId(projectIdText);
     var lastEventId = lastEventId(lastEventIdHeader, lastEventIdQuery);
-    var caller = authorize(project);
-    streams.open(project, caller, lastEventId, request, response);
+    // Authorized by the opener, in the order that keeps a deleted project's events to itself.
+    streams.open(project, caller(), lastEventId, request, response);
   }
 
   /**
@@ -70,7 +69,7 @@ public class StatusStreamResource {
       throws SQLException {
     var project = Params.projectId(projectIdText);
     lastEventId(lastEventIdHeader, lastEventIdQuery);
-    authorize(project);
+    access.authorize(project, caller());
     return Response.ok()
         .type(MediaType.SERVER_SENT_EVENTS_TYPE)
         .header("Cache-Control", "no-cache")
@@ -82,12 +81,10 @@ public class StatusStreamResource {
     return Params.eventId("Last-Event-ID", header != null ? header : query);
   }
 
-  private Caller authorize(UUID project) throws SQLException {
+  private Caller caller() {
     if (!listener.isConnected()) {
       throw ApiError.unavailable("The service is not ready; retry shortly");
     }
-    var caller = access.caller(token);
-    access.authorize(project, caller);
-    return caller;
+    return access.caller(token);
   }
 }

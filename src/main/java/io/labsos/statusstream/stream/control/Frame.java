@@ -25,12 +25,21 @@ record Frame(byte[] bytes, long createdAtMillis) {
   private static final String RESYNC_REQUIRED = "{\"type\":\"resync_required\"}";
 
   static Frame live(StatusEvent event) {
-    return new Frame(event.frame(), event.createdAt().toEpochMilli());
+    return new Frame(encode(event), event.createdAt().toEpochMilli());
   }
 
   /** An event read from the log for a client that resumes (no lag is measured for it). */
   static Frame replayed(StatusEvent event) {
-    return new Frame(event.frame(), 0);
+    return new Frame(encode(event), 0);
+  }
+
+  /**
+   * {@code id: N\ndata: <json>\n\n} in UTF-8. The payload is JSON made by the triggers: one line,
+   * so it holds no line break that could end the {@code data:} field early.
+   */
+  private static byte[] encode(StatusEvent event) {
+    return ("id: " + event.id() + "\ndata: " + event.json() + "\n\n")
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   static Frame connected(long retryMillis) {

@@ -310,7 +310,6 @@ public class ProjectChannels {
     for (var subscriber : subscribers) {
       switch (reset.reason()) {
         case REWOUND -> subscriber.rewound(reset.position());
-        case DELETED -> subscriber.close("project deleted");
         case DELIVERY_FAILED -> subscriber.close("delivery failed");
       }
     }

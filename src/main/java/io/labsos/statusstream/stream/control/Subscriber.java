@@ -16,19 +16,27 @@ import java.util.concurrent.RejectedExecutionException;
  * <p>A new subscriber is registered (and holds live events) before anything is read, then replays
  * the log after its position in batches, each read only once the client took most of the one before
  * (so a slow client is held to the same buffer limit and write timeout as live delivery, and no
- * thread waits on it). When a read comes back short, it goes live: held events are queued in id
- * order, skipping what the replay sent. Ids only grow: nothing is sent twice, and nothing is
- * skipped, because every event a held one skips over was in the log when the replay read it. If
- * more than {@code capacity} live events arrive during a replay, the held ones are dropped and the
- * replay reads on from the log, where they are. Every read checks that the log continues the
- * position (the first event names it as its predecessor): a gap, a purge that came between, gets
- * {@code resync_required}, never silence.
+ * thread waits on it). When a read comes back short, it goes live: held events are taken in id
+ * order, skipping what the replay sent. If more than {@code capacity} live events arrive during a
+ * replay, the held ones are dropped and the replay reads on from the log, where they are.
+ *
+ * <p>Every event this stream sends continues its own position, whoever delivers it: a replayed
+ * batch whose first event does not name the position gets {@code resync_required} (what followed
+ * was purged); a live event that does not name it means something in between was not delivered to
+ * this instance's streams yet (a commit decoded before it was visible), and the stream reads the
+ * log from its position again (if the log still does not have it, the stream ends and its client
+ * resumes). A project's deletion entry ends the stream when the project was deleted after the
+ * caller was authorized ({@code authorizedAt}, the head when it was); an older one, met while
+ * replaying, means the caller was authorized for the project re-created since: it gets {@code
+ * resync_required} there and goes on. So a stream never carries one project's events into another
+ * project of the same id.
  *
  * <p>Threads: {@link #start} runs the first read on the request's thread, later reads run on the
  * replay executor; {@link #deliver} and {@link #rewound} come from the listener's thread, {@link
- * #tick} from the heartbeat. The ordering state is guarded by this object's lock, which is never
- * held while reading the log, and the outbox never calls back into it under its own state: lock
- * order is subscriber, then the outbox's queue (lock-free).
+ * #close} from anywhere. The ordering state is guarded by this object's lock, which is never held
+ * while reading the log, and the outbox never calls back into it under its own state: lock order is
+ * subscriber, then the outbox's queue (lock-free). At most one replay runs at a time: one starts
+ * only while live (no replay running) or from the one before.
  */
 final class Subscriber {
 
@@ -48,13 +56,18 @@ final class Subscriber {
   private final Log log;
   private final Executor replays;
   private final int capacity;
+  private final int batch;
   private final Runnable onReplayed;
 
   // Guarded by this: the last id queued, live events held while replaying (null once live), and
-  // whether more arrived than could be held.
+  // whether more arrived than could be held; where a replay for a gap started (or -1).
   private long cursor;
   private List<StatusEvent> held = new ArrayList<>();
   private boolean heldOverflowed;
+  private long gapAt = -1;
+
+  /** The project's head when the caller was authorized: deletions after it end the stream. */
+  private volatile long authorizedAt;
 
   /** Where the replay stands; replay threads only, one at a time. */
   private long replayed;
@@ -73,6 +86,8 @@ final class Subscriber {
     this.log = log;
     this.replays = replays;
     this.capacity = capacity;
+    // A batch never fills the client's buffer on its own: the next is read below a quarter of it.
+    this.batch = Math.max(1, Math.min(REPLAY_BATCH, capacity / 2));
     this.onReplayed = onReplayed;
   }
 
@@ -100,10 +115,12 @@ final class Subscriber {
   /**
    * Replays every event after {@code from}, then goes live. The first batch is read on this thread.
    *
+   * @param authorizedAt the project's head when the caller was authorized for it
    * @throws SQLException when the first read fails (the stream has not started: the caller answers
    *     with an error)
    */
-  void start(long from) throws SQLException {
+  void start(long from, long authorizedAt) throws SQLException {
+    this.authorizedAt = authorizedAt;
     synchronized (this) {
       cursor = from;
     }
@@ -116,11 +133,11 @@ final class Subscriber {
     if (outbox.isClosed()) {
       return;
     }
-    var batch = log.after(project, replayed, REPLAY_BATCH);
-    if (!batch.isEmpty() && batch.get(0).prevId() != replayed) {
+    var events = log.after(project, replayed, batch);
+    if (!events.isEmpty() && events.get(0).prevId() != replayed) {
       // The events after the position are gone (purged since it was checked, or history changed).
       long head = log.head(project);
-      outbox.offer(Frame.resyncRequired(head > replayed ? head : 0));
+      outbox.offer(Frame.resyncRequired(head));
       replayed = head;
       synchronized (this) {
         cursor = head;
@@ -128,28 +145,47 @@ final class Subscriber {
       continueReplay();
       return;
     }
-    for (var event : batch) {
-      outbox.offer(Frame.replayed(event));
-      onReplayed.run();
+    for (var event : events) {
+      if (event.deletion()) {
+        if (event.id() > authorizedAt) {
+          outbox.close("project deleted");
+          return;
+        }
+        // Deleted before the caller was authorized: what follows is the project it may read.
+        outbox.offer(Frame.resyncRequired(event.id()));
+      } else {
+        outbox.offer(Frame.replayed(event));
+        onReplayed.run();
+      }
       replayed = event.id();
     }
-    if (batch.size() == REPLAY_BATCH) {
-      outbox.whenBelow(REPLAY_BATCH / 4, this::continueReplay);
+    if (events.size() == batch) {
+      outbox.whenBelow(Math.max(0, batch / 4), this::continueReplay);
       return;
     }
+    List<StatusEvent> live;
     synchronized (this) {
       cursor = Math.max(cursor, replayed);
-      if (!heldOverflowed) {
-        var live = held;
+      if (heldOverflowed) {
+        // Too much arrived while replaying: what was dropped is in the log, read it from there.
+        held.clear();
+        heldOverflowed = false;
+        live = null;
+      } else {
+        live = held;
         held = null;
-        live.forEach(this::queueIfNew);
-        return;
+        for (int i = 0; i < live.size(); i++) {
+          if (held != null) {
+            held.add(live.get(i)); // a gap started another replay: it holds the rest
+          } else {
+            take(live.get(i), null);
+          }
+        }
       }
-      // Too much arrived while replaying: what was dropped is in the log, read it from there.
-      held.clear();
-      heldOverflowed = false;
     }
-    continueReplay();
+    if (live == null) {
+      continueReplay();
+    }
   }
 
   /** The next read, on the replay executor. */
@@ -178,34 +214,51 @@ final class Subscriber {
       }
       return;
     }
-    if (event.id() > cursor) {
-      cursor = event.id();
-      outbox.offer(frame);
-    }
+    take(event, frame);
   }
 
-  private void queueIfNew(StatusEvent event) {
-    if (event.id() > cursor) {
-      cursor = event.id();
-      outbox.offer(Frame.live(event));
+  /** A live event while live: sent if it continues the stream's position. */
+  private void take(StatusEvent event, Frame frame) {
+    if (event.id() <= cursor) {
+      return;
     }
+    if (event.prevId() != cursor) {
+      if (gapAt == cursor) {
+        // Read the log for this gap already and it still does not have what comes between.
+        outbox.close("gap in the log at " + cursor);
+        return;
+      }
+      // Not delivered here yet, and in the log (or soon): read it from there, holding this.
+      gapAt = cursor;
+      held = new ArrayList<>();
+      held.add(event);
+      replayed = cursor;
+      continueReplay();
+      return;
+    }
+    if (event.deletion()) {
+      outbox.close("project deleted");
+      return;
+    }
+    cursor = event.id();
+    gapAt = -1;
+    outbox.offer(frame != null ? frame : Frame.live(event));
   }
 
   /**
-   * The project's log no longer continues what was sent: the client refetches and the stream goes
-   * on from {@code position}. A stream still replaying ends instead (it resumes, and learns the
-   * same when it opens again).
+   * The project's log no longer continues what was sent (a restore, a failover): the client
+   * refetches and the stream goes on from {@code position}, which the resync carries even when it
+   * is not above what was sent (the native EventSource then resumes from there). A stream still
+   * replaying ends instead (it resumes, and learns the same when it opens again).
    */
   synchronized void rewound(long position) {
     if (held != null) {
       outbox.close("history changed during replay");
       return;
     }
-    // An id lower than one already sent would break the stream's order: then none is given, and
-    // a client that resumes from its old id is told to resync again, with the position. The ids
-    // that follow a rewind come from a later clock than the lost ones: above the cursor.
-    outbox.offer(Frame.resyncRequired(position > cursor ? position : 0));
-    cursor = Math.max(cursor, position);
+    outbox.offer(Frame.resyncRequired(position));
+    cursor = position;
+    gapAt = -1;
   }
 
   void close(String reason) {

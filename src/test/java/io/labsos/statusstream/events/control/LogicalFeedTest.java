@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.labsos.statusstream.events.entity.StatusEvent;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -50,7 +51,6 @@ class LogicalFeedTest {
   static final String PUBLICATIONS =
       """
       CREATE PUBLICATION status_stream_events FOR TABLE status_events WITH (publish = 'insert');
-      CREATE PUBLICATION status_stream_heads FOR TABLE status_event_heads WITH (publish = 'delete');
       """;
 
   static Properties server;
@@ -116,7 +116,7 @@ class LogicalFeedTest {
       // One large payload with multi-byte characters, in a transaction of its own.
       event(te, e, 1, big);
       te.commit();
-      // A project deleted: its head goes (streamed), its events too (retention: not streamed).
+      // Changes of the heads, and deletes from the log (the purge): not reported.
       try (var s = te.createStatement()) {
         s.execute("DELETE FROM status_events WHERE project_id = '" + a + "'");
         s.execute("DELETE FROM status_event_heads WHERE project_id = '" + a + "'");
@@ -129,19 +129,16 @@ class LogicalFeedTest {
       }
       te.commit();
 
-      var received = receive(feed, 5, Duration.ofSeconds(20));
+      var received = receive(feed, 4, Duration.ofSeconds(20));
       received.addAll(feed.poll(Duration.ofSeconds(1)));
 
       var names = Map.of(a, "a", b, "b", c, "c", d, "d", e, "e");
       assertThat(received)
           .extracting(t -> describe(t, names))
-          .containsExactly("c:1 c:2 c:3", "a:1 a:2", "b:1", "e:1", "-a");
+          .containsExactly("c:1 c:2 c:3", "a:1 a:2", "b:1", "e:1");
 
       var payloads =
-          received.stream()
-              .flatMap(t -> t.events().stream())
-              .map(LogicalFeed.EventRow::payload)
-              .toList();
+          received.stream().flatMap(t -> t.events().stream()).map(StatusEvent::json).toList();
       assertThat(payloads)
           .containsExactly(
               "{\"t\":\"c1\"}",
@@ -192,8 +189,8 @@ class LogicalFeedTest {
                   + "')");
       var received = receive(feed, 2, Duration.ofSeconds(10));
       assertThat(received)
-          .flatExtracting(LogicalFeed.Transaction::events)
-          .extracting(e -> e.id() + "/" + e.prevId() + " " + e.payload())
+          .flatExtracting(TransactionAssembler.Transaction::events)
+          .extracting(e -> e.id() + "/" + e.prevId() + " " + e.json())
           .containsExactly("1/0 {\"n\":1}", "2/1 {\"n\":2}");
     }
   }
@@ -355,7 +352,9 @@ class LogicalFeedTest {
               Duration.ofSeconds(5),
               Duration.ofSeconds(3),
               Duration.ofMillis(500),
-              Duration.ofSeconds(10));
+              Duration.ofSeconds(10),
+              "public",
+              Publication.BASE);
       try (var feed = LogicalFeed.open(settings)) {
         long until = System.nanoTime() + Duration.ofSeconds(4).toNanos();
         while (System.nanoTime() < until) {
@@ -387,7 +386,9 @@ class LogicalFeedTest {
             base.connectTimeout(),
             Duration.ofSeconds(2),
             Duration.ofMillis(300),
-            base.slotCreationTimeout());
+            base.slotCreationTimeout(),
+            "public",
+            Publication.BASE);
     try (var feed = LogicalFeed.open(quick)) {
       for (int i = 0; i < 3; i++) {
         Thread.sleep(400);
@@ -415,9 +416,9 @@ class LogicalFeedTest {
       System.out.println("LogicalFeedTest: publication dropped while streaming: " + failure);
       // PostgreSQL 15 reports it at the next change it decodes.
       assertThat((Throwable) failure)
-          .isInstanceOf(LogicalFeed.CaptureUnavailable.class)
+          .isInstanceOf(CaptureUnavailable.class)
           .hasMessage(
-              "logical capture lost its publications:"
+              "logical capture lost its publication:"
                   + " ERROR: publication \"status_stream_events\" does not exist");
     }
   }
@@ -435,14 +436,16 @@ class LogicalFeedTest {
             base.connectTimeout(),
             base.socketTimeout(),
             base.statusInterval(),
-            Duration.ofSeconds(2));
+            Duration.ofSeconds(2),
+            "public",
+            Publication.BASE);
     int sendersBefore = walSenders();
     try (var w = writer()) {
       event(w, UUID.randomUUID(), 1, "{}"); // holds a transaction id until it ends
       long start = System.nanoTime();
       assertThatThrownBy(() -> LogicalFeed.open(impatient))
           .isInstanceOf(SQLException.class)
-          .isNotInstanceOf(LogicalFeed.CaptureUnavailable.class)
+          .isNotInstanceOf(CaptureUnavailable.class)
           .hasMessageStartingWith("creating the replication slot took longer than 2 s");
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(6));
       w.rollback();
@@ -466,7 +469,9 @@ class LogicalFeedTest {
             Duration.ofSeconds(5),
             Duration.ofSeconds(10),
             Duration.ofSeconds(1),
-            Duration.ofSeconds(10));
+            Duration.ofSeconds(10),
+            "public",
+            Publication.BASE);
     String walLevel;
     try (var c = DriverManager.getConnection(url);
         var rows = c.createStatement().executeQuery("SHOW wal_level")) {
@@ -476,7 +481,7 @@ class LogicalFeedTest {
     assumeTrue(!walLevel.equals("logical"), "NONLOGICAL_PG_URL has wal_level=logical");
     // With wal_level=minimal, max_wal_senders must be 0: the feed cannot even connect.
     assertThatThrownBy(() -> LogicalFeed.open(settings))
-        .isInstanceOf(LogicalFeed.CaptureUnavailable.class)
+        .isInstanceOf(CaptureUnavailable.class)
         .hasMessage(
             "logical capture needs wal_level=logical; the server has "
                 + walLevel
@@ -501,9 +506,11 @@ class LogicalFeedTest {
             base.connectTimeout(),
             base.socketTimeout(),
             base.statusInterval(),
-            base.slotCreationTimeout());
+            base.slotCreationTimeout(),
+            "public",
+            Publication.BASE);
     assertThatThrownBy(() -> LogicalFeed.open(plain))
-        .isInstanceOf(LogicalFeed.CaptureUnavailable.class)
+        .isInstanceOf(CaptureUnavailable.class)
         .hasMessageStartingWith(
             "logical capture needs a user with the REPLICATION attribute (ALTER ROLE"
                 + " status_feed_plain REPLICATION) or a superuser; the server said: ")
@@ -519,37 +526,33 @@ class LogicalFeedTest {
       event(w, project, 1, "{}");
       w.commit();
       assertThat(receive(feed, 1, Duration.ofSeconds(10)))
-          .flatExtracting(LogicalFeed.Transaction::events)
-          .extracting(LogicalFeed.EventRow::projectId)
+          .flatExtracting(TransactionAssembler.Transaction::events)
+          .extracting(StatusEvent::projectId)
           .containsExactly(project);
     }
   }
 
   @Test
-  void refusesADatabaseWithoutThePublications() throws Exception {
+  void refusesADatabaseWithoutItsPublication() throws Exception {
     var base = settings();
     String bare = createDatabase("status_feed_bare", SCHEMA);
     assertThatThrownBy(() -> LogicalFeed.open(in(base, bare)))
-        .isInstanceOf(LogicalFeed.CaptureUnavailable.class)
+        .isInstanceOf(CaptureUnavailable.class)
         .hasMessage(
-            "logical capture needs the publications status_stream_events (inserts into"
-                + " status_events) and status_stream_heads (deletes from status_event_heads),"
-                + " which the schema migration creates: publication status_stream_events and"
-                + " status_stream_heads missing in database "
-                + bare);
+            "logical capture needs the publication status_stream_events of the inserts into"
+                + " public.status_events in database "
+                + bare
+                + ", and it is missing");
 
     String wrong =
         createDatabase(
             "status_feed_wrong",
             SCHEMA
-                + "CREATE PUBLICATION status_stream_events FOR TABLE status_events;"
-                + "CREATE PUBLICATION status_stream_heads FOR TABLE status_event_heads"
-                + " WITH (publish = 'insert');");
+                + "CREATE PUBLICATION status_stream_events FOR TABLE status_events"
+                + " WITH (publish = 'delete');");
     assertThatThrownBy(() -> LogicalFeed.open(in(base, wrong)))
-        .isInstanceOf(LogicalFeed.CaptureUnavailable.class)
-        .hasMessageEndingWith(
-            "which the schema migration creates: status_stream_heads does not publish deletes"
-                + " from status_event_heads");
+        .isInstanceOf(CaptureUnavailable.class)
+        .hasMessageEndingWith("and it does not publish the inserts into public.status_events");
     assertThat(slots("status_stream_%")).isZero();
   }
 
@@ -567,7 +570,7 @@ class LogicalFeedTest {
       }
       assertThat((Throwable) refused).as("the server ran out of WAL senders").isNotNull();
       assertThatThrownBy(() -> LogicalFeed.open(settings()))
-          .isInstanceOf(LogicalFeed.CaptureUnavailable.class)
+          .isInstanceOf(CaptureUnavailable.class)
           .hasMessageStartingWith(
               "logical capture needs a free WAL sender, and all max_wal_senders are in use;"
                   + " the server said: ")
@@ -598,7 +601,7 @@ class LogicalFeedTest {
       }
       try {
         assertThatThrownBy(() -> LogicalFeed.open(settings()))
-            .isInstanceOf(LogicalFeed.CaptureUnavailable.class)
+            .isInstanceOf(CaptureUnavailable.class)
             .hasMessageStartingWith(
                 "logical capture needs a free replication slot, and none is"
                     + " (max_replication_slots); the server said: ")
@@ -808,7 +811,9 @@ class LogicalFeedTest {
         Duration.ofSeconds(5),
         Duration.ofSeconds(10),
         Duration.ofSeconds(1),
-        Duration.ofSeconds(10));
+        Duration.ofSeconds(10),
+        "public",
+        Publication.BASE);
   }
 
   static LogicalFeed.Settings in(LogicalFeed.Settings settings, String database) {
@@ -821,7 +826,9 @@ class LogicalFeedTest {
         settings.connectTimeout(),
         settings.socketTimeout(),
         settings.statusInterval(),
-        settings.slotCreationTimeout());
+        settings.slotCreationTimeout(),
+        "public",
+        Publication.BASE);
   }
 
   static String createDatabase(String prefix, String schema) throws SQLException {
@@ -909,9 +916,9 @@ class LogicalFeedTest {
     }
   }
 
-  static List<LogicalFeed.Transaction> receive(LogicalFeed feed, int count, Duration within)
-      throws SQLException {
-    var received = new ArrayList<LogicalFeed.Transaction>();
+  static List<TransactionAssembler.Transaction> receive(
+      LogicalFeed feed, int count, Duration within) throws SQLException {
+    var received = new ArrayList<TransactionAssembler.Transaction>();
     long deadline = System.nanoTime() + within.toNanos();
     while (received.size() < count && System.nanoTime() < deadline) {
       received.addAll(feed.poll(Duration.ofMillis(500)));
@@ -931,13 +938,10 @@ class LogicalFeedTest {
     throw new AssertionError("poll did not fail within " + within);
   }
 
-  static String describe(LogicalFeed.Transaction t, Map<UUID, String> names) {
+  static String describe(TransactionAssembler.Transaction t, Map<UUID, String> names) {
     var parts = new ArrayList<String>();
     for (var event : t.events()) {
       parts.add(names.getOrDefault(event.projectId(), "?") + ":" + event.id());
-    }
-    for (var project : t.deletedHeads()) {
-      parts.add("-" + names.getOrDefault(project, "?"));
     }
     return parts.stream().collect(Collectors.joining(" "));
   }

@@ -3,6 +3,7 @@ package io.labsos.statusstream.events.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.labsos.statusstream.events.entity.StatusEvent;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -24,6 +25,7 @@ class PgOutputTest {
 
   static final int EVENTS_OID = 16_401;
   static final int HEADS_OID = 16_390;
+  static final int OTHER_EVENTS_OID = 16_391;
   static final int OTHER_OID = 16_500;
   static final int UUID_TYPE = 2950;
   static final int INT8_TYPE = 20;
@@ -40,7 +42,7 @@ class PgOutputTest {
   static final Object UNCHANGED = new Object();
 
   final PgOutput decoder = new PgOutput();
-  final LogicalFeed.Assembler assembler = new LogicalFeed.Assembler();
+  final TransactionAssembler assembler = new TransactionAssembler("public", 100, 100_000);
 
   @Test
   void beginAndCommit() {
@@ -106,13 +108,12 @@ class PgOutputTest {
     assertThat(done.commitLsn()).isEqualTo(LogSequenceNumber.valueOf(0x3000));
     assertThat(done.endLsn()).isEqualTo(LogSequenceNumber.valueOf(0x3028));
     assertThat(done.committedAt()).isEqualTo(Instant.parse("2026-01-02T03:04:05.123456Z"));
-    assertThat(done.deletedHeads()).isEmpty();
+    assertThat(done.skipped()).isEmpty();
     assertThat(done.events())
         .containsExactly(
-            new LogicalFeed.EventRow(P1, 1, 0, "{\"n\":1}", Instant.parse("2026-01-02T03:04:05Z")),
-            new LogicalFeed.EventRow(P1, 2, 1, "{\"n\":2}", Instant.parse("2026-01-02T03:04:06Z")),
-            new LogicalFeed.EventRow(P2, 1, 0, "{\"n\":3}", Instant.parse("2026-01-02T03:04:07Z")));
-    assertThat(done.events().get(0).toStatusEvent().json()).isEqualTo("{\"n\":1}");
+            new StatusEvent(P1, 1, 0, "{\"n\":1}", Instant.parse("2026-01-02T03:04:05Z")),
+            new StatusEvent(P1, 2, 1, "{\"n\":2}", Instant.parse("2026-01-02T03:04:06Z")),
+            new StatusEvent(P2, 1, 0, "{\"n\":3}", Instant.parse("2026-01-02T03:04:07Z")));
   }
 
   @Test
@@ -139,10 +140,10 @@ class PgOutputTest {
             EVENTS_OID, "{\"x\":2}", "2026-01-02 03:04:09+00", null, "2", P1.toString(), "1"));
     var second = feed(commit(0x5000, 0x5010));
 
-    assertThat(first.events()).extracting(LogicalFeed.EventRow::id).containsExactly(1L);
+    assertThat(first.events()).extracting(StatusEvent::id).containsExactly(1L);
     assertThat(second.events())
         .containsExactly(
-            new LogicalFeed.EventRow(P1, 2, 1, "{\"x\":2}", Instant.parse("2026-01-02T03:04:09Z")));
+            new StatusEvent(P1, 2, 1, "{\"x\":2}", Instant.parse("2026-01-02T03:04:09Z")));
   }
 
   @Test
@@ -179,16 +180,6 @@ class PgOutputTest {
   }
 
   @Test
-  void deletedHeadIsReportedByItsKey() {
-    feed(begin(0x7000, 4));
-    feed(headsRelation());
-    feed(deleteKey(HEADS_OID, P2.toString(), null));
-    var done = feed(commit(0x7000, 0x7018));
-    assertThat(done.deletedHeads()).containsExactly(P2);
-    assertThat(done.events()).isEmpty();
-  }
-
-  @Test
   void changesOfOtherTablesAndOtherKindsAreParsedAndIgnored() {
     feed(begin(0x8000, 5));
     feed(type(90_001, "public", "mood"));
@@ -215,8 +206,11 @@ class PgOutputTest {
             new Object[] {P1.toString(), "1", "0", "{}", "2026-01-02 03:04:05+00"}));
     feed(headsRelation());
     feed(insertRaw(HEADS_OID, P1.toString(), "1"));
+    feed(deleteKey(HEADS_OID, P2.toString(), null));
+    feed(relation(OTHER_EVENTS_OID, "tenant_b", "status_events", 'd', EVENTS_COLUMNS));
+    feed(insert(OTHER_EVENTS_OID, P1, "1", "0", "{}", "2026-01-02 03:04:05+00"));
     var done = feed(commit(0x8000, 0x8040));
-    assertThat(done.size()).isZero();
+    assertThat(done.isEmpty()).as("nothing of this deployment's log").isTrue();
   }
 
   @Test
@@ -352,7 +346,7 @@ class PgOutputTest {
     return decoder.decode(buffer);
   }
 
-  LogicalFeed.Transaction feed(ByteBuffer buffer) {
+  TransactionAssembler.Transaction feed(ByteBuffer buffer) {
     return assembler.accept(decoder.decode(buffer));
   }
 

@@ -83,7 +83,7 @@ class SubscriberTest {
             subscriber.deliver(late, live(late));
           }
         };
-    subscriber.start(0);
+    subscriber.start(0, 0);
     var after = append();
     subscriber.deliver(after, live(after));
     assertThat(idsWritten()).containsExactly(10L, 20L, 30L, 40L, 50L);
@@ -102,7 +102,7 @@ class SubscriberTest {
             }
           }
         };
-    subscriber.start(0);
+    subscriber.start(0, 0);
     assertThat(reads).as("a second read for what was dropped").isGreaterThanOrEqualTo(2);
     assertThat(idsWritten()).containsExactly(10L, 20L, 30L, 40L);
   }
@@ -115,7 +115,7 @@ class SubscriberTest {
     wire.full = true;
     var subscriber = subscriber(Subscriber.REPLAY_BATCH * 2);
     wire.full = true;
-    subscriber.start(0);
+    subscriber.start(0, 0);
     assertThat(reads).isOne();
     wire.full = false;
     subscriber.outbox().writable();
@@ -132,7 +132,7 @@ class SubscriberTest {
     // Purged between the position check and the read: the first event no longer follows 10.
     log.remove(0);
     log.remove(0);
-    subscriber.start(10);
+    subscriber.start(10, 30);
     assertThat(wire.text()).startsWith("id: 30\ndata: {\"type\":\"resync_required\"}\n\n");
     var next = append();
     subscriber.deliver(next, live(next));
@@ -140,22 +140,95 @@ class SubscriberTest {
   }
 
   @Test
-  void aRewindOnALiveStreamSendsResyncWithoutAnIdGoingBackwards() throws Exception {
+  void aRewindToAPositionBelowTheStreamsResyncsThereAndGoesOnFromIt() throws Exception {
     var subscriber = subscriber(100);
     append();
     append();
-    subscriber.start(0);
+    subscriber.start(0, 0);
+    // A restore whose clock is behind: the head went back to 10, and new ids reuse positions.
     subscriber.rewound(10);
-    assertThat(wire.text()).endsWith("\n\ndata: {\"type\":\"resync_required\"}\n\n");
-    var next = new StatusEvent(PROJECT, 1000, 10, "{\"n\":1000}", Instant.now());
+    assertThat(wire.text()).endsWith("\n\nid: 10\ndata: {\"type\":\"resync_required\"}\n\n");
+    var next = new StatusEvent(PROJECT, 15, 10, "{\"n\":15}", Instant.now());
     subscriber.deliver(next, live(next));
-    assertThat(idsWritten()).containsExactly(10L, 20L, 1000L);
+    assertThat(idsWritten()).containsExactly(10L, 20L, 15L);
+  }
+
+  @Test
+  void aLiveEventThatDoesNotContinueThePositionIsReadFromTheLogInOrder() throws Exception {
+    var subscriber = subscriber(100);
+    append();
+    subscriber.start(10, 10);
+    // 20 was not delivered live (a commit decoded before it was visible); 30 names it.
+    append();
+    var third = append();
+    subscriber.deliver(third, live(third));
+    assertThat(idsWritten()).containsExactly(20L, 30L);
+    assertThat(subscriber.isClosed()).isFalse();
+  }
+
+  @Test
+  void aGapTheLogDoesNotFillEndsTheStream() throws Exception {
+    var subscriber = subscriber(100);
+    append();
+    subscriber.start(10, 10);
+    var beyond = new StatusEvent(PROJECT, 30, 20, "{\"n\":30}", Instant.now());
+    subscriber.deliver(beyond, live(beyond));
+    assertThat(subscriber.isClosed()).isTrue();
+    assertThat(idsWritten()).isEmpty();
+  }
+
+  @Test
+  void theProjectsDeletionEndsTheStreamAndNothingAfterItIsSent() throws Exception {
+    var subscriber = subscriber(100);
+    append();
+    subscriber.start(10, 10);
+    var deleted = new StatusEvent(PROJECT, 20, 10, StatusEvent.DELETED, Instant.now());
+    subscriber.deliver(deleted, live(deleted));
+    var recreated = new StatusEvent(PROJECT, 30, 20, "{\"n\":30}", Instant.now());
+    subscriber.deliver(recreated, live(recreated));
+    assertThat(subscriber.isClosed()).isTrue();
+    assertThat(wire.text()).doesNotContain("project_deleted").doesNotContain("\"n\":30");
+  }
+
+  @Test
+  void aDeletionMetWhileReplayingEndsTheStreamWhenItCameAfterTheCallerWasAuthorized()
+      throws Exception {
+    append();
+    log.add(new StatusEvent(PROJECT, 20, 10, StatusEvent.DELETED, Instant.now()));
+    append();
+    var subscriber = subscriber(100);
+    subscriber.start(0, 10);
+    assertThat(subscriber.isClosed()).isTrue();
+    assertThat(idsWritten()).containsExactly(10L);
+  }
+
+  @Test
+  void aDeletionBeforeTheCallerWasAuthorizedResyncsToTheProjectReCreatedSince() throws Exception {
+    append();
+    log.add(new StatusEvent(PROJECT, 20, 10, StatusEvent.DELETED, Instant.now()));
+    append();
+    var subscriber = subscriber(100);
+    subscriber.start(0, 30);
+    assertThat(subscriber.isClosed()).isFalse();
+    assertThat(wire.text()).contains("id: 20\ndata: {\"type\":\"resync_required\"}");
+    assertThat(idsWritten()).containsExactly(10L, 30L);
+  }
+
+  @Test
+  void aBufferSmallerThanAReplayBatchStillResumesALongHistory() throws Exception {
+    for (int i = 0; i < 200; i++) {
+      append();
+    }
+    var subscriber = subscriber(10);
+    subscriber.start(0, 0);
+    assertThat(subscriber.isClosed()).isFalse();
+    assertThat(idsWritten()).hasSize(200);
   }
 
   @Test
   void aTooSlowClientIsDisconnected() throws Exception {
     var subscriber = subscriber(2);
-    subscriber.start(0);
+    subscriber.start(0, 0);
     wire.full = true;
     for (int i = 0; i < 3; i++) {
       var event = append();

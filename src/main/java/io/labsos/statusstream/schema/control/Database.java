@@ -1,4 +1,4 @@
-package io.labsos.statusstream.events.control;
+package io.labsos.statusstream.schema.control;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -10,8 +10,10 @@ import org.postgresql.PGProperty;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
- * Opens the listener's own connection: outside the pool, because a connection that LISTENs must
- * stay with one owner for its whole life. Same settings as the server's data source.
+ * The database settings of the code ({@code server.xml} gives the same ones to the pool), and the
+ * connections that must not come from the pool: the listener's (a connection that LISTENs stays
+ * with one owner for its whole life), the logical feed's, and the schema migration's (whose session
+ * settings must not reach pooled connections).
  */
 @ApplicationScoped
 public class Database {
@@ -44,19 +46,50 @@ public class Database {
   @ConfigProperty(name = "LISTENER_SOCKET_TIMEOUT_SECONDS", defaultValue = "20")
   int socketTimeoutSeconds;
 
-  public Connection openUnpooled() throws SQLException {
+  public String host() {
+    return host;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public String user() {
+    return user;
+  }
+
+  public String password() {
+    return password.orElse("");
+  }
+
+  /** How long a read on the listener's and the logical feed's connections may take. */
+  public int socketTimeoutSeconds() {
+    return socketTimeoutSeconds;
+  }
+
+  /** An unpooled data source with these settings, named {@code status-stream-<purpose>}. */
+  public PGSimpleDataSource dataSource(String purpose) {
     var ds = new PGSimpleDataSource();
     ds.setServerNames(new String[] {host});
     ds.setPortNumbers(new int[] {port});
     ds.setDatabaseName(name);
     ds.setUser(user);
     ds.setPassword(password.orElse(""));
-    ds.setApplicationName("status-stream-listener");
+    ds.setApplicationName("status-stream-" + purpose);
     ds.setConnectTimeout(5);
     ds.setSocketTimeout(socketTimeoutSeconds);
     ds.setTcpKeepAlive(true);
     ds.setProperty(PGProperty.LOGIN_TIMEOUT, "10");
-    Connection connection = ds.getConnection();
+    return ds;
+  }
+
+  /** The listener's own connection, in autocommit. */
+  public Connection openUnpooled() throws SQLException {
+    Connection connection = dataSource("listener").getConnection();
     connection.setAutoCommit(true);
     return connection;
   }
