@@ -42,8 +42,8 @@ public class BearerMechanism implements HttpAuthenticationMechanism {
     try {
       var caller = verifier.verify(Credentials.token(request, origins));
       return context.notifyContainerAboutLogin(caller, caller.getGroups());
-    } catch (ApiError refusal) {
-      return refuse(refusal, request, response);
+    } catch (RuntimeException failure) {
+      return refuse(ApiError.of(failure).orElseThrow(() -> failure), request, response);
     }
   }
 

@@ -1,6 +1,5 @@
 package io.labsos.statusstream.access.control;
 
-import io.labsos.statusstream.ApiError;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.Map;
@@ -28,7 +27,7 @@ public class PollingLimit {
   }
 
   /**
-   * @throws ApiError 429 when the subject has {@code POLL_MAX_PER_USER} requests in flight
+   * @throws LimitReached when the subject has {@code POLL_MAX_PER_USER} requests in flight
    */
   public Slot acquire(String subject) {
     boolean[] admitted = {false};
@@ -43,8 +42,7 @@ public class PollingLimit {
           return current + 1;
         });
     if (!admitted[0]) {
-      throw ApiError.tooManyRequests(
-          "too_many_requests", "Too many polling requests at once for this user", 1);
+      throw new LimitReached(LimitReached.Limit.POLLS, 1);
     }
     return () -> inFlight.computeIfPresent(subject, (user, n) -> n > 1 ? n - 1 : null);
   }

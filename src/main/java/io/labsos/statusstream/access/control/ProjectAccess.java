@@ -1,6 +1,5 @@
 package io.labsos.statusstream.access.control;
 
-import io.labsos.statusstream.ApiError;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.security.enterprise.SecurityContext;
@@ -28,17 +27,17 @@ public class ProjectAccess {
    */
   public Caller caller(JsonWebToken token) {
     if (token == null || token.getSubject() == null) {
-      throw ApiError.unauthorized("A bearer token is required");
+      throw new Unauthenticated("A bearer token is required");
     }
     return new Caller(token.getSubject(), verifier.acceptedUntil(token));
   }
 
   /**
-   * @throws ApiError 403 for non-members and unknown projects alike
+   * @throws AccessDenied for non-members and unknown projects alike
    */
   public void authorize(UUID project, Caller caller) throws SQLException {
     if (!security.isCallerInRole(READER) && !membership.isMember(project, caller.subject())) {
-      throw ApiError.forbidden();
+      throw new AccessDenied();
     }
   }
 }

@@ -1,6 +1,5 @@
 package io.labsos.statusstream.access.control;
 
-import io.labsos.statusstream.ApiError;
 import io.labsos.statusstream.access.entity.JwtPrincipal;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -199,17 +198,18 @@ public class TokenVerifier {
   /**
    * The caller of a valid token.
    *
-   * @throws ApiError 401 for a missing or refused token, 503 when no keys can be had
+   * @throws Unauthenticated for a missing or refused token
+   * @throws KeysUnavailable when no keys can be had
    */
   public JwtPrincipal verify(String token) {
     if (token == null || token.isBlank()) {
-      throw ApiError.unauthorized("A bearer token is required");
+      throw new Unauthenticated("A bearer token is required");
     }
     if (token.length() > MAX_TOKEN_LENGTH) {
-      throw ApiError.unauthorized("The token is too large");
+      throw new Unauthenticated("The token is too large");
     }
     if (!problems.isEmpty()) {
-      throw ApiError.unavailable("Token verification is not configured on this instance");
+      throw new KeysUnavailable(KeysUnavailable.NOT_CONFIGURED);
     }
     var keys = keys();
     var known = verified.get(token);
@@ -317,8 +317,8 @@ public class TokenVerifier {
     return new JwtPrincipal(token, claims);
   }
 
-  private static ApiError refused() {
-    return ApiError.unauthorized("The token is invalid, expired or not signed by a trusted key");
+  private static Unauthenticated refused() {
+    return new Unauthenticated("The token is invalid, expired or not signed by a trusted key");
   }
 
   private List<JsonWebKey> keys() {
@@ -329,7 +329,7 @@ public class TokenVerifier {
       try {
         return remoteKeys.keys();
       } catch (RemoteKeySet.Unavailable e) {
-        throw ApiError.unavailable("The token verification keys are unavailable; retry shortly");
+        throw new KeysUnavailable();
       }
     }
     return fileKeys();
@@ -344,7 +344,7 @@ public class TokenVerifier {
     } catch (IOException e) {
       LOG.warning(
           "The token verification key file cannot be read: " + e.getClass().getSimpleName());
-      throw ApiError.unavailable("The token verification keys are unavailable; retry shortly");
+      throw new KeysUnavailable();
     }
     var cached = fileKeys;
     if (cached != null && cached.stamp().equals(stamp)) {
@@ -364,7 +364,7 @@ public class TokenVerifier {
                   + file
                   + " holds no usable key: "
                   + e.getClass().getSimpleName());
-          throw ApiError.unavailable("The token verification keys are unavailable; retry shortly");
+          throw new KeysUnavailable();
         }
         fileKeys = cached;
       }

@@ -1,7 +1,7 @@
 package io.labsos.statusstream.stream.control;
 
-import io.labsos.statusstream.ApiError;
 import io.labsos.statusstream.access.control.Caller;
+import io.labsos.statusstream.access.control.LimitReached;
 import io.labsos.statusstream.events.control.ChangeListener;
 import io.labsos.statusstream.events.control.EventLog;
 import io.labsos.statusstream.events.entity.ProjectReset;
@@ -16,7 +16,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.Startup;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.core.Response.Status;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -168,7 +167,7 @@ public class ProjectChannels {
   /**
    * A new stream for the caller, counted against its stream limit, not yet receiving anything.
    *
-   * @throws ApiError 429 when the caller has {@code STREAM_MAX_PER_USER} streams open
+   * @throws LimitReached when the caller has {@code STREAM_MAX_PER_USER} streams open
    */
   Subscriber open(UUID project, Caller caller) {
     boolean[] admitted = {false};
@@ -183,11 +182,7 @@ public class ProjectChannels {
           return current + 1;
         });
     if (!admitted[0]) {
-      throw new ApiError(
-          Status.TOO_MANY_REQUESTS,
-          "too_many_streams",
-          "Too many open streams for this user",
-          Map.of("Retry-After", "10"));
+      throw new LimitReached(LimitReached.Limit.STREAMS, 10);
     }
     Subscriber[] created = new Subscriber[1];
     var outbox =
