@@ -20,9 +20,10 @@ import org.jose4j.lang.JoseException;
  * A JWKS fetched from a URL and cached for as long as its {@code Cache-Control: max-age} says (else
  * {@link #DEFAULT_CACHE}). When a refresh fails, the last good keys stay in use for the keep time
  * after they expired ({@code MP_JWT_KEYS_KEEP_SECONDS}): an identity provider's outage does not log
- * everyone out. Without any good keys, {@link #keys()} says so and the caller answers 503.
+ * everyone out. Without any good keys (none fetched yet, or the kept ones too old), {@link #keys()}
+ * throws {@link KeysUnavailable}.
  */
-final class RemoteKeySet {
+final class RemoteKeySet implements KeySource {
 
   private static final Logger LOG = Logger.getLogger(RemoteKeySet.class.getName());
   static final Duration DEFAULT_CACHE = Duration.ofMinutes(10);
@@ -38,13 +39,6 @@ final class RemoteKeySet {
   private static final int MAX_BYTES = 1 << 20;
   private static final Pattern MAX_AGE =
       Pattern.compile("(?i)(?:^|[,\\s])max-age\\s*=\\s*(\\d{1,9})");
-
-  /** No keys can be had: none fetched yet, or the kept ones are too old. */
-  static final class Unavailable extends Exception {
-    Unavailable() {
-      super(null, null, false, false);
-    }
-  }
 
   private record Fetched(List<JsonWebKey> keys, Instant fetchedAt, Instant freshUntil) {}
 
@@ -67,7 +61,8 @@ final class RemoteKeySet {
   }
 
   /** The keys to verify with now: fresh ones, or kept ones during an outage of the key set. */
-  List<JsonWebKey> keys() throws Unavailable {
+  @Override
+  public List<JsonWebKey> keys() {
     var now = Instant.now();
     var fetched = current;
     if (fetched != null && now.isBefore(fetched.freshUntil())) {
@@ -76,18 +71,20 @@ final class RemoteKeySet {
     refresh(now, fetched == null);
     fetched = current;
     if (fetched == null || !now.isBefore(fetched.freshUntil().plus(keep))) {
-      throw new Unavailable();
+      throw new KeysUnavailable();
     }
     return fetched.keys();
   }
 
   /** A token names a key id the set does not have: the issuer may have rotated its keys. */
-  void unknownKeyId() {
+  @Override
+  public List<JsonWebKey> afterUnknownKeyId(List<JsonWebKey> tried) {
     var fetched = current;
     var now = Instant.now();
     if (fetched != null && now.isAfter(fetched.fetchedAt().plus(UNKNOWN_KEY_REFETCH))) {
       refresh(now, false);
     }
+    return keys();
   }
 
   /**

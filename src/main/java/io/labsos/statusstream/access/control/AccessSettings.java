@@ -1,0 +1,204 @@
+package io.labsos.statusstream.access.control;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.Startup;
+import jakarta.inject.Inject;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.security.spec.InvalidKeySpecException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.logging.Logger;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The settings of token verification, each read here once, checked beside its default, and handed
+ * out typed: the MicroProfile JWT settings ({@code mp.jwt.*}, i.e. the {@code MP_JWT_*} environment
+ * variables) and the keep time of fetched keys. A setting the service cannot work with is refused
+ * at start: the log says why once, {@link #problems()} says it in fixed texts (readiness shows
+ * them, never a setting's value), and no token is accepted. The demo's throwaway key comes the same
+ * way, as configuration.
+ */
+@ApplicationScoped
+public class AccessSettings {
+
+  private static final Logger LOG = Logger.getLogger(AccessSettings.class.getName());
+
+  static final String NO_ISSUER = "MP_JWT_VERIFY_ISSUER is not set";
+  static final String NO_KEY =
+      "no token verification key: set MP_JWT_VERIFY_PUBLICKEY or MP_JWT_VERIFY_PUBLICKEY_LOCATION";
+  static final String TWO_KEYS =
+      "both MP_JWT_VERIFY_PUBLICKEY and MP_JWT_VERIFY_PUBLICKEY_LOCATION are set: set one";
+  static final String PLAIN_HTTP =
+      "MP_JWT_VERIFY_PUBLICKEY_LOCATION is an http: URL of another host: keys must come over https"
+          + " (http only from localhost)";
+  static final String BAD_URL = "MP_JWT_VERIFY_PUBLICKEY_LOCATION is not a valid URL";
+  static final String BAD_PATH = "MP_JWT_VERIFY_PUBLICKEY_LOCATION is not a valid file path";
+  static final String BAD_INLINE_KEY =
+      "MP_JWT_VERIFY_PUBLICKEY is not a PEM public key, a JWK or a JWK set";
+
+  @Inject
+  @ConfigProperty(name = "mp.jwt.verify.publickey.location")
+  Optional<String> keyLocationText;
+
+  @Inject
+  @ConfigProperty(name = "mp.jwt.verify.publickey")
+  Optional<String> inlineKeyText;
+
+  @Inject
+  @ConfigProperty(name = "mp.jwt.verify.issuer")
+  Optional<String> issuerText;
+
+  /** Read as text and split here: MicroProfile Config's lists keep the blanks around items. */
+  @Inject
+  @ConfigProperty(name = "mp.jwt.verify.audiences")
+  Optional<String> audiencesText;
+
+  @Inject
+  @ConfigProperty(name = "mp.jwt.verify.clock.skew", defaultValue = "30")
+  int clockSkewSeconds;
+
+  /** How long the last good keys of a JWKS URL stay in use while the URL fails. */
+  @Inject
+  @ConfigProperty(name = "MP_JWT_KEYS_KEEP_SECONDS", defaultValue = "3600")
+  long keysKeepSeconds;
+
+  private List<String> problems = List.of();
+  private String issuer;
+  private List<String> audiences = List.of();
+  private KeySource keys;
+
+  @PostConstruct
+  void init() {
+    var found = new ArrayList<String>();
+    audiences = items(audiencesText);
+    issuer = issuerText.map(String::strip).filter(i -> !i.isEmpty()).orElse(null);
+    if (issuer == null) {
+      found.add(NO_ISSUER);
+    }
+    keys = keySource(found);
+    problems = List.copyOf(found);
+  }
+
+  /** Says once, at start, why this instance will not become ready. */
+  void start(@Observes Startup startup) {
+    if (!problems.isEmpty()) {
+      LOG.severe(
+          "Token verification is not configured, so this instance does not become ready and"
+              + " answers every token with 503: "
+              + String.join("; ", problems));
+    }
+  }
+
+  /** What keeps token verification from working, as fixed texts (empty when it can work). */
+  public List<String> problems() {
+    return problems;
+  }
+
+  /** The {@code iss} every token must have. */
+  String issuer() {
+    return issuer;
+  }
+
+  /** One of them must be in a token's {@code aud}; when empty, {@code aud} is not checked. */
+  List<String> audiences() {
+    return audiences;
+  }
+
+  /** How far {@code exp} and {@code nbf} may be off. */
+  int clockSkewSeconds() {
+    return clockSkewSeconds;
+  }
+
+  /** Where the keys come from; null when the settings have problems. */
+  KeySource keys() {
+    return keys;
+  }
+
+  /** The comma-separated items of a setting, blanks around them ignored. */
+  static List<String> items(Optional<String> text) {
+    return text.stream()
+        .flatMap(t -> Arrays.stream(t.split(",")))
+        .map(String::strip)
+        .filter(item -> !item.isEmpty())
+        .toList();
+  }
+
+  private KeySource keySource(List<String> found) {
+    var location = keyLocationText.map(String::strip).filter(l -> !l.isEmpty());
+    var inline = inlineKeyText.map(String::strip).filter(k -> !k.isEmpty());
+    if (location.isEmpty() && inline.isEmpty()) {
+      found.add(NO_KEY);
+      return null;
+    }
+    if (location.isPresent() && inline.isPresent()) {
+      found.add(TWO_KEYS);
+      return null;
+    }
+    if (inline.isPresent()) {
+      try {
+        return new InlineKeys(KeyText.parse(inline.get()));
+      } catch (InvalidKeySpecException e) {
+        found.add(BAD_INLINE_KEY);
+        return null;
+      }
+    }
+    if (!isUrl(location.get())) {
+      try {
+        return new KeyFile(Path.of(location.get().replaceFirst("^file:", "")));
+      } catch (InvalidPathException e) {
+        found.add(BAD_PATH);
+        return null;
+      }
+    }
+    URI uri;
+    try {
+      uri = new URI(location.get());
+    } catch (URISyntaxException e) {
+      found.add(BAD_URL);
+      return null;
+    }
+    if (uri.getHost() == null) {
+      found.add(BAD_URL);
+      return null;
+    }
+    if ("http".equalsIgnoreCase(uri.getScheme()) && !isLoopback(uri.getHost())) {
+      found.add(PLAIN_HTTP);
+      return null;
+    }
+    return new RemoteKeySet(uri, Duration.ofSeconds(Math.max(0, keysKeepSeconds)));
+  }
+
+  private static boolean isUrl(String location) {
+    var lower = location.toLowerCase(Locale.ROOT);
+    return lower.startsWith("http://") || lower.startsWith("https://");
+  }
+
+  /** localhost, 127.0.0.0/8 or ::1, by name or literal address, without asking any DNS. */
+  static boolean isLoopback(String host) {
+    if (host.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    var literal = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+    boolean ipv4 = literal.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
+    boolean ipv6 = literal.contains(":") && literal.matches("[0-9a-fA-F:.]+");
+    if (!ipv4 && !ipv6) {
+      return false;
+    }
+    try {
+      return InetAddress.getByName(literal).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package io.labsos.statusstream.access.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class AccessSettingsTest {
+
+  private static String publicPem() {
+    try (var in = AccessSettingsTest.class.getResourceAsStream("/jwt/public.pem")) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Settings as an operator would give them: a null is a setting left unset. */
+  static AccessSettings settings(String location, String inline, String issuer) {
+    var settings = new AccessSettings();
+    settings.keyLocationText = Optional.ofNullable(location);
+    settings.inlineKeyText = Optional.ofNullable(inline);
+    settings.issuerText = Optional.ofNullable(issuer);
+    settings.audiencesText = Optional.empty();
+    settings.clockSkewSeconds = 30;
+    settings.keysKeepSeconds = 3600;
+    return settings;
+  }
+
+  private static AccessSettings initialized(AccessSettings settings) {
+    settings.init();
+    return settings;
+  }
+
+  @Test
+  void anInlinePemAndAnIssuerAreEnough() {
+    var settings = initialized(settings(null, publicPem(), " https://issuer.test "));
+    assertThat(settings.problems()).isEmpty();
+    assertThat(settings.issuer()).isEqualTo("https://issuer.test");
+    assertThat(settings.keys()).isInstanceOf(InlineKeys.class);
+    assertThat(settings.keys().keys()).hasSize(1);
+    assertThat(settings.audiences()).isEmpty();
+  }
+
+  @Test
+  void withoutIssuerOrKeyTheSettingsSayWhatIsMissing() {
+    assertThat(initialized(settings(null, null, null)).problems())
+        .containsExactly(AccessSettings.NO_ISSUER, AccessSettings.NO_KEY);
+    assertThat(initialized(settings("/keys.pem", publicPem(), "i")).problems())
+        .containsExactly(AccessSettings.TWO_KEYS);
+    assertThat(initialized(settings(null, "not a key", "i")).problems())
+        .containsExactly(AccessSettings.BAD_INLINE_KEY);
+  }
+
+  @Test
+  void keysComeOverHttpsOrFromThisHostOnly() {
+    assertThat(initialized(settings("http://keys.example.org/jwks", null, "i")).problems())
+        .containsExactly(AccessSettings.PLAIN_HTTP);
+    assertThat(initialized(settings("https:///jwks", null, "i")).problems())
+        .containsExactly(AccessSettings.BAD_URL);
+    for (var local :
+        new String[] {"http://localhost:8080/jwks", "http://127.0.0.2/j", "http://[::1]:1/j"}) {
+      var settings = initialized(settings(local, null, "i"));
+      assertThat(settings.problems()).as(local).isEmpty();
+      assertThat(settings.keys()).isInstanceOf(RemoteKeySet.class);
+    }
+    assertThat(AccessSettings.isLoopback("localhost.example.org")).isFalse();
+    assertThat(AccessSettings.isLoopback("10.0.0.1")).isFalse();
+  }
+
+  @Test
+  void aLocationThatIsNoUrlIsAFileReadWhenAsked(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws IOException {
+    var file = dir.resolve("key.pem");
+    Files.writeString(file, publicPem());
+    var settings = initialized(settings("file:" + file, null, "i"));
+    assertThat(settings.problems()).isEmpty();
+    assertThat(settings.keys().keys()).hasSize(1);
+  }
+
+  @Test
+  void listsIgnoreBlanksAroundItemsAndEmptyItems() {
+    assertThat(AccessSettings.items(Optional.of(" a , b,, c ,"))).containsExactly("a", "b", "c");
+    assertThat(AccessSettings.items(Optional.of(" , "))).isEmpty();
+    assertThat(AccessSettings.items(Optional.empty())).isEmpty();
+  }
+}
