@@ -51,7 +51,7 @@ final class RemoteKeySet implements KeySource {
   /** The whole answer of the key server, from connecting to the last byte of the body. */
   static final Duration DEADLINE = Duration.ofSeconds(5);
 
-  /** Longest a request without keys waits for a fetch; then it is answered 503. */
+  /** A request without keys waits for a fetch until this long after it started; then 503. */
   static final Duration LONGEST_WAIT = Duration.ofSeconds(3);
 
   /** After a failed fetch, the next one starts this long after it did at the earliest. */
@@ -66,6 +66,9 @@ final class RemoteKeySet implements KeySource {
 
   private record Fetched(List<JsonWebKey> keys, Instant fetchedAt, Instant freshUntil) {}
 
+  /** A fetch, and until when (System.nanoTime) a request without keys may wait for it. */
+  private record Fetch(CompletableFuture<Fetched> keys, long waitUntilNanos) {}
+
   private final URI location;
   private final Duration keep;
   private final Duration deadline;
@@ -74,7 +77,7 @@ final class RemoteKeySet implements KeySource {
   private volatile Fetched current;
 
   /** The fetch under way, or the last one; guarded by this. */
-  private CompletableFuture<Fetched> fetching;
+  private Fetch fetching;
 
   /** Guarded by this. */
   private Instant nextAttempt = Instant.MIN;
@@ -138,25 +141,26 @@ final class RemoteKeySet implements KeySource {
   /**
    * The fetch under way, or a new one; null while the last one failed too recently to try again.
    */
-  private synchronized CompletableFuture<Fetched> fetch(Instant now) {
-    if (fetching != null && !fetching.isDone()) {
+  private synchronized Fetch fetch(Instant now) {
+    if (fetching != null && !fetching.keys().isDone()) {
       return fetching;
     }
     if (now.isBefore(nextAttempt)) {
       return null;
     }
     var started = Instant.now();
+    long waitUntil = System.nanoTime() + longestWait.toNanos();
     var exchange =
         client.sendAsync(
             HttpRequest.newBuilder(location).header("Accept", "application/json").GET().build(),
             RemoteKeySet::body);
     var keys = exchange.thenApply(RemoteKeySet::keySet);
-    fetching = keys;
+    fetching = new Fetch(keys, waitUntil);
     keys.whenComplete((fetched, failure) -> done(started, fetched, failure));
     // Cancelling the exchange closes its connection, also in the middle of the body.
     CompletableFuture.delayedExecutor(deadline.toMillis(), TimeUnit.MILLISECONDS, Runnable::run)
         .execute(() -> exchange.cancel(true));
-    return keys;
+    return fetching;
   }
 
   private synchronized void done(Instant started, Fetched fetched, Throwable failure) {
@@ -200,13 +204,17 @@ final class RemoteKeySet implements KeySource {
     return cause.getClass().getSimpleName();
   }
 
-  /** Waits for the fetch at most {@link #LONGEST_WAIT}; what it brought is in {@link #current}. */
-  private void await(CompletableFuture<Fetched> fetch) {
+  /** Waits for the fetch, at most until its wait ends; what it brought is in {@link #current}. */
+  private static void await(Fetch fetch) {
     if (fetch == null) {
       return;
     }
+    long remaining = fetch.waitUntilNanos() - System.nanoTime();
+    if (remaining <= 0) {
+      return;
+    }
     try {
-      fetch.get(longestWait.toMillis(), TimeUnit.MILLISECONDS);
+      fetch.keys().get(remaining, TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException | CancellationException e) {

@@ -155,6 +155,17 @@ class RemoteKeySetTest {
   }
 
   @Test
+  void aCallerWhoFindsAFetchPastItsWaitIsAnsweredAtOnce() {
+    mode.set(Mode.STALLING);
+    var keys = keySet(Duration.ofMinutes(1));
+    assertThatThrownBy(keys::keys).isInstanceOf(KeysUnavailable.class);
+    // The same stalled fetch, still before its deadline: no one waits for it any more.
+    var again = timed(() -> assertThatThrownBy(keys::keys).isInstanceOf(KeysUnavailable.class));
+    assertThat(again).isLessThan(Duration.ofMillis(100));
+    assertThat(requests.get()).isEqualTo(1);
+  }
+
+  @Test
   void keptKeysAnswerAtOnceWhileAFetchStalls() {
     var keys = keySet(Duration.ofMinutes(1));
     var first = keys.keys();
