@@ -40,9 +40,11 @@ import org.junit.jupiter.api.io.TempDir;
  * Keys from a JWKS URL (an identity provider's), served here by a tiny HTTP server that can fail on
  * demand: no keys yet is 503 (not 401: the token may be fine); once fetched, the keys are kept
  * through an outage of the URL for MP_JWT_KEYS_KEEP_SECONDS after they expired, then it is 503
- * again; a key server that stops in the middle of its answer holds no request. One runnable-jar
- * server for all of them (a start costs about 12 s): each test first has the key server serve and
- * waits for keys, so they run in any order.
+ * again; a key server that stops in the middle of its answer holds no request.
+ *
+ * <p>The one runnable-jar server of these tests (a start costs about 12 s) also shows what a
+ * deployment gets without READ_ALL_PROJECTS_GROUPS: no group reads every project. Each test first
+ * has the key server serve and waits for keys, so they run in any order.
  */
 class KeySetIT {
 
@@ -252,5 +254,19 @@ class KeySetIT {
         .atMost(Duration.ofSeconds(10))
         .until(() -> answeredWithin(Duration.ofSeconds(5), token) == 200);
     assertThat(Duration.between(back, Instant.now())).isLessThan(Duration.ofSeconds(8));
+  }
+
+  @Test
+  void noGroupReadsEveryProjectUnlessTheServerNamesIt() {
+    serving();
+    var reader = Tokens.forUserInGroups("dashboard", "status-reader");
+    assertThat(poll(reader).statusCode()).isEqualTo(403);
+    assertThat(
+            Http.get(
+                    server.uri("/api/projects/" + project + "/status"),
+                    "Authorization",
+                    "Bearer " + reader)
+                .statusCode())
+        .isEqualTo(403);
   }
 }

@@ -18,16 +18,18 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.logging.Logger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The settings of token verification, each read here once, checked beside its default, and handed
- * out typed: the MicroProfile JWT settings ({@code mp.jwt.*}, i.e. the {@code MP_JWT_*} environment
- * variables) and the keep time of fetched keys. A setting the service cannot work with is refused
- * at start: the log says why once, {@link #problems()} says it in fixed texts (readiness shows
- * them, never a setting's value), and no token is accepted. The demo's throwaway key comes the same
- * way, as configuration.
+ * The settings of who may call and what a token grants, each read here once, checked beside its
+ * default, and handed out typed: the MicroProfile JWT settings ({@code mp.jwt.*}, i.e. the {@code
+ * MP_JWT_*} environment variables), the keep time of fetched keys, and the groups that read every
+ * project. A setting the service cannot work with is refused at start: the log says why once,
+ * {@link #problems()} says it in fixed texts (readiness shows them, never a setting's value), and
+ * no token is accepted. The demo's throwaway key comes the same way, as configuration.
  */
 @ApplicationScoped
 public class AccessSettings {
@@ -46,6 +48,9 @@ public class AccessSettings {
   static final String BAD_PATH = "MP_JWT_VERIFY_PUBLICKEY_LOCATION is not a valid file path";
   static final String BAD_INLINE_KEY =
       "MP_JWT_VERIFY_PUBLICKEY is not a PEM public key, a JWK or a JWK set";
+  static final String READ_ALL_WITHOUT_AUDIENCES =
+      "READ_ALL_PROJECTS_GROUPS is set but MP_JWT_VERIFY_AUDIENCES is not: a token the issuer made"
+          + " for another application would read every project";
 
   @Inject
   @ConfigProperty(name = "mp.jwt.verify.publickey.location")
@@ -73,10 +78,20 @@ public class AccessSettings {
   @ConfigProperty(name = "MP_JWT_KEYS_KEEP_SECONDS", defaultValue = "3600")
   long keysKeepSeconds;
 
+  /**
+   * Groups whose members read every project without a project_members row (back-end services,
+   * dashboards); none unless set. Such a group is as good as a key to every project, so it needs
+   * {@code aud} checked: see {@link #READ_ALL_WITHOUT_AUDIENCES}.
+   */
+  @Inject
+  @ConfigProperty(name = "READ_ALL_PROJECTS_GROUPS")
+  Optional<String> readAllProjectsGroupsText;
+
   private List<String> problems = List.of();
   private String issuer;
   private List<String> audiences = List.of();
   private KeySource keys;
+  private Set<String> readAllProjectsGroups = Set.of();
 
   @PostConstruct
   void init() {
@@ -87,16 +102,25 @@ public class AccessSettings {
       found.add(NO_ISSUER);
     }
     keys = keySource(found);
+    readAllProjectsGroups = Set.copyOf(items(readAllProjectsGroupsText));
+    if (!readAllProjectsGroups.isEmpty() && audiences.isEmpty()) {
+      found.add(READ_ALL_WITHOUT_AUDIENCES);
+    }
     problems = List.copyOf(found);
   }
 
-  /** Says once, at start, why this instance will not become ready. */
+  /** Says once, at start, why this instance will not become ready, or who reads every project. */
   void start(@Observes Startup startup) {
     if (!problems.isEmpty()) {
       LOG.severe(
           "Token verification is not configured, so this instance does not become ready and"
               + " answers every token with 503: "
               + String.join("; ", problems));
+    } else if (!readAllProjectsGroups.isEmpty()) {
+      LOG.info(
+          "Tokens whose groups name one of "
+              + new TreeSet<>(readAllProjectsGroups)
+              + " read every project (READ_ALL_PROJECTS_GROUPS)");
     }
   }
 
@@ -118,6 +142,11 @@ public class AccessSettings {
   /** How far {@code exp} and {@code nbf} may be off. */
   int clockSkewSeconds() {
     return clockSkewSeconds;
+  }
+
+  /** Groups that read every project; empty unless {@code READ_ALL_PROJECTS_GROUPS} names some. */
+  Set<String> readAllProjectsGroups() {
+    return readAllProjectsGroups;
   }
 
   /** Where the keys come from; null when the settings have problems. */

@@ -28,6 +28,7 @@ class AccessSettingsTest {
     settings.audiencesText = Optional.empty();
     settings.clockSkewSeconds = 30;
     settings.keysKeepSeconds = 3600;
+    settings.readAllProjectsGroupsText = Optional.empty();
     return settings;
   }
 
@@ -80,6 +81,34 @@ class AccessSettingsTest {
     var settings = initialized(settings("file:" + file, null, "i"));
     assertThat(settings.problems()).isEmpty();
     assertThat(settings.keys().keys()).hasSize(1);
+  }
+
+  @Test
+  void nobodyReadsEveryProjectUnlessGroupsAreNamed() {
+    var settings = initialized(settings(null, publicPem(), "i"));
+    assertThat(settings.readAllProjectsGroups()).isEmpty();
+    assertThat(settings.problems()).isEmpty();
+
+    var blank = settings(null, publicPem(), "i");
+    blank.readAllProjectsGroupsText = Optional.of(" , ");
+    assertThat(initialized(blank).readAllProjectsGroups()).isEmpty();
+  }
+
+  @Test
+  void groupsThatReadEveryProjectNeedAudiences() {
+    var without = settings(null, publicPem(), "i");
+    without.readAllProjectsGroupsText = Optional.of("status-reader");
+    assertThat(initialized(without).problems())
+        .containsExactly(AccessSettings.READ_ALL_WITHOUT_AUDIENCES);
+
+    var with = settings(null, publicPem(), "i");
+    with.readAllProjectsGroupsText = Optional.of(" status-reader , dashboards ");
+    with.audiencesText = Optional.of("status-stream");
+    initialized(with);
+    assertThat(with.problems()).isEmpty();
+    assertThat(with.readAllProjectsGroups())
+        .containsExactlyInAnyOrder("status-reader", "dashboards");
+    assertThat(with.audiences()).containsExactly("status-stream");
   }
 
   @Test
