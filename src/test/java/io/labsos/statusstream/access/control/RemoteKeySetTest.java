@@ -12,9 +12,11 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jose4j.jwk.JsonWebKey;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,8 +28,8 @@ import org.junit.jupiter.api.Test;
  */
 class RemoteKeySetTest {
 
-  private static final Duration DEADLINE = Duration.ofMillis(800);
-  private static final Duration LONGEST_WAIT = Duration.ofMillis(300);
+  private static final Duration DEADLINE = Duration.ofMillis(1000);
+  private static final Duration LONGEST_WAIT = Duration.ofMillis(500);
 
   private enum Mode {
     SERVING,
@@ -132,6 +134,14 @@ class RemoteKeySetTest {
         LONGEST_WAIT);
   }
 
+  /** The keys of the first fetch, however long a cold HTTP client takes for it. */
+  private static List<JsonWebKey> firstKeys(RemoteKeySet keys) {
+    return await()
+        .atMost(Duration.ofSeconds(10))
+        .ignoreException(KeysUnavailable.class)
+        .until(keys::keys, k -> !k.isEmpty());
+  }
+
   private static Duration timed(Runnable call) {
     long started = System.nanoTime();
     call.run();
@@ -145,13 +155,13 @@ class RemoteKeySetTest {
     long started = System.nanoTime();
     assertThatThrownBy(keys::keys).isInstanceOf(KeysUnavailable.class);
     assertThat(Duration.ofNanos(System.nanoTime() - started))
-        .isLessThan(LONGEST_WAIT.plusMillis(400));
+        .isLessThan(LONGEST_WAIT.plusMillis(500));
 
     await().atMost(DEADLINE.plusSeconds(2)).until(() -> !stalls.isEmpty());
     long closedAfter = stalls.get(0)[1] - started;
     assertThat(Duration.ofNanos(closedAfter))
         .isGreaterThanOrEqualTo(DEADLINE.minusMillis(50))
-        .isLessThan(DEADLINE.plusMillis(700));
+        .isLessThan(DEADLINE.plusMillis(1500));
   }
 
   @Test
@@ -168,7 +178,7 @@ class RemoteKeySetTest {
   @Test
   void keptKeysAnswerAtOnceWhileAFetchStalls() {
     var keys = keySet(Duration.ofMinutes(1));
-    var first = keys.keys();
+    var first = firstKeys(keys);
     mode.set(Mode.STALLING);
     int before = requests.get();
     // Fresh for a second (max-age=1); then each call starts or joins a fetch, and does not wait.
