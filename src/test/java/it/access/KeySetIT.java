@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import it.Db;
 import it.Http;
 import it.JarServer;
+import it.SseClient;
 import it.Tokens;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -31,6 +33,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
+import org.jose4j.jws.AlgorithmIdentifiers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,13 +45,16 @@ import org.junit.jupiter.api.io.TempDir;
  * through an outage of the URL for MP_JWT_KEYS_KEEP_SECONDS after they expired, then it is 503
  * again; a key server that stops in the middle of its answer holds no request.
  *
- * <p>The one runnable-jar server of these tests (a start costs about 12 s) also shows what a
- * deployment gets without READ_ALL_PROJECTS_GROUPS: no group reads every project. Each test first
- * has the key server serve and waits for keys, so they run in any order.
+ * <p>The one runnable-jar server of these tests (a start costs about 12 s) also shows the settings
+ * of a plain deployment: without READ_ALL_PROJECTS_GROUPS no group reads every project; the token
+ * cookie is the one MP_JWT_TOKEN_COOKIE names; only MP_JWT_VERIFY_PUBLICKEY_ALGORITHM's algorithm
+ * is accepted. Each test first has the key server serve and waits for keys, so they run in any
+ * order.
  */
 class KeySetIT {
 
   private static final int PORT = 9193;
+  private static final String COOKIE = "idp_session";
 
   /** What the key server does with a request. */
   private enum Mode {
@@ -91,7 +97,11 @@ class KeySetIT {
                     "MP_JWT_VERIFY_ISSUER",
                     Tokens.ISSUER,
                     "MP_JWT_KEYS_KEEP_SECONDS",
-                    "4"))
+                    "4",
+                    "MP_JWT_TOKEN_COOKIE",
+                    COOKIE,
+                    "MP_JWT_VERIFY_PUBLICKEY_ALGORITHM",
+                    "RS256"))
             .start();
     beforeAnyKeys = Http.get(events(), "Authorization", "Bearer " + Tokens.forUser("kim"));
   }
@@ -268,5 +278,33 @@ class KeySetIT {
                     "Bearer " + reader)
                 .statusCode())
         .isEqualTo(403);
+  }
+
+  @Test
+  void theTokenCookieHasTheConfiguredName() {
+    serving();
+    var token = Tokens.forUser("kim");
+    assertThat(Http.get(events(), "Cookie", COOKIE + "=" + token).statusCode()).isEqualTo(200);
+    assertThat(Http.get(events(), "Cookie", "status_stream_token=" + token).statusCode())
+        .isEqualTo(401);
+    try (var stream =
+        SseClient.open(
+                server.uri("/api/projects/" + project + "/status"), "Cookie", COOKIE + "=" + token)
+            .awaitConnected()) {
+      assertThat(stream.status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void onlyTheConfiguredAlgorithmIsAccepted() {
+    serving();
+    var claims = Tokens.claims("kim", Tokens.ISSUER, Instant.now().plusSeconds(600));
+    assertThat(poll(Tokens.signWithTestKey(claims)).statusCode()).isEqualTo(200);
+    // The same key could verify these; the setting allows RS256 only.
+    for (var other :
+        List.of(AlgorithmIdentifiers.RSA_PSS_USING_SHA256, AlgorithmIdentifiers.RSA_USING_SHA512)) {
+      var refused = poll(Tokens.signWithTestKey(claims, other));
+      assertThat(refused.statusCode()).as(other).isEqualTo(401);
+    }
   }
 }

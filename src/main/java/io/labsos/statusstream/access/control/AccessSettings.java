@@ -21,7 +21,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.logging.Logger;
+import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jose4j.jws.AlgorithmIdentifiers;
 
 /**
  * The settings of who may call and what a token grants, each read here once, checked beside its
@@ -48,6 +50,32 @@ public class AccessSettings {
   static final String BAD_PATH = "MP_JWT_VERIFY_PUBLICKEY_LOCATION is not a valid file path";
   static final String BAD_INLINE_KEY =
       "MP_JWT_VERIFY_PUBLICKEY is not a PEM public key, a JWK or a JWK set";
+
+  /**
+   * The algorithms a token may be signed with: asymmetric ones only, never {@code none} nor an HMAC
+   * (which a verifier could be tricked into keying with the public key).
+   */
+  static final List<String> SUPPORTED_ALGORITHMS =
+      List.of(
+          AlgorithmIdentifiers.RSA_USING_SHA256,
+          AlgorithmIdentifiers.RSA_USING_SHA384,
+          AlgorithmIdentifiers.RSA_USING_SHA512,
+          AlgorithmIdentifiers.RSA_PSS_USING_SHA256,
+          AlgorithmIdentifiers.ECDSA_USING_P256_CURVE_AND_SHA256,
+          AlgorithmIdentifiers.ECDSA_USING_P384_CURVE_AND_SHA384);
+
+  static final String BAD_ALGORITHM =
+      "MP_JWT_VERIFY_PUBLICKEY_ALGORITHM is not one of " + String.join(", ", SUPPORTED_ALGORITHMS);
+
+  /** The token cookie's name unless MP_JWT_TOKEN_COOKIE says otherwise. */
+  static final String DEFAULT_TOKEN_COOKIE = "status_stream_token";
+
+  static final String BAD_COOKIE =
+      "MP_JWT_TOKEN_COOKIE is not a cookie name (letters, digits and !#$%&'*+-.^_`|~ only)";
+
+  /** A cookie name: an HTTP token (RFC 6265, RFC 9110). */
+  private static final Pattern COOKIE_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
   static final String READ_ALL_WITHOUT_AUDIENCES =
       "READ_ALL_PROJECTS_GROUPS is set but MP_JWT_VERIFY_AUDIENCES is not: a token the issuer made"
           + " for another application would read every project";
@@ -63,6 +91,16 @@ public class AccessSettings {
   @Inject
   @ConfigProperty(name = "mp.jwt.verify.issuer")
   Optional<String> issuerText;
+
+  /** The one algorithm tokens may be signed with; unset, any of {@link #SUPPORTED_ALGORITHMS}. */
+  @Inject
+  @ConfigProperty(name = "mp.jwt.verify.publickey.algorithm")
+  Optional<String> algorithmText;
+
+  /** The name of the cookie a token may come in (see {@link Credentials}). */
+  @Inject
+  @ConfigProperty(name = "mp.jwt.token.cookie", defaultValue = DEFAULT_TOKEN_COOKIE)
+  String tokenCookieText;
 
   /** Read as text and split here: MicroProfile Config's lists keep the blanks around items. */
   @Inject
@@ -89,6 +127,8 @@ public class AccessSettings {
 
   private List<String> problems = List.of();
   private String issuer;
+  private List<String> algorithms = SUPPORTED_ALGORITHMS;
+  private String tokenCookie = DEFAULT_TOKEN_COOKIE;
   private List<String> audiences = List.of();
   private KeySource keys;
   private Set<String> readAllProjectsGroups = Set.of();
@@ -102,6 +142,19 @@ public class AccessSettings {
       found.add(NO_ISSUER);
     }
     keys = keySource(found);
+    var algorithm = algorithmText.map(String::strip).filter(a -> !a.isEmpty());
+    if (algorithm.isPresent()) {
+      if (SUPPORTED_ALGORITHMS.contains(algorithm.get())) {
+        algorithms = List.of(algorithm.get());
+      } else {
+        found.add(BAD_ALGORITHM);
+      }
+    }
+    if (COOKIE_NAME.matcher(tokenCookieText.strip()).matches()) {
+      tokenCookie = tokenCookieText.strip();
+    } else {
+      found.add(BAD_COOKIE);
+    }
     readAllProjectsGroups = Set.copyOf(items(readAllProjectsGroupsText));
     if (!readAllProjectsGroups.isEmpty() && audiences.isEmpty()) {
       found.add(READ_ALL_WITHOUT_AUDIENCES);
@@ -137,6 +190,16 @@ public class AccessSettings {
   /** One of them must be in a token's {@code aud}; when empty, {@code aud} is not checked. */
   List<String> audiences() {
     return audiences;
+  }
+
+  /** The algorithms a token may be signed with. */
+  List<String> algorithms() {
+    return algorithms;
+  }
+
+  /** The name of the cookie a token may come in. */
+  String tokenCookie() {
+    return tokenCookie;
   }
 
   /** How far {@code exp} and {@code nbf} may be off. */

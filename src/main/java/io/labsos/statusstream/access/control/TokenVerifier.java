@@ -10,7 +10,6 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.jose4j.jwa.AlgorithmConstraints;
 import org.jose4j.jwa.AlgorithmConstraints.ConstraintType;
 import org.jose4j.jwk.JsonWebKey;
-import org.jose4j.jws.AlgorithmIdentifiers;
 import org.jose4j.jwt.JwtClaims;
 import org.jose4j.jwt.MalformedClaimException;
 import org.jose4j.jwt.consumer.InvalidJwtException;
@@ -26,9 +25,10 @@ import org.jose4j.lang.UnresolvableKeyException;
  *
  * <p>A token is accepted while {@code now < exp + clock skew}: a stream opened with it ends at that
  * moment ({@link #acceptedUntil}), and the same token is refused from then on. Only asymmetric
- * signatures (RS*, PS*, ES*), never {@code none} nor an HMAC keyed with the public key; {@code iss}
- * must be the configured issuer, {@code aud} must name one of the configured audiences when some
- * are configured, {@code exp} and {@code sub} are required, {@code nbf} is enforced when present.
+ * signatures (RS*, PS*, ES*, or the one algorithm configured), never {@code none} nor an HMAC keyed
+ * with the public key; {@code iss} must be the configured issuer, {@code aud} must name one of the
+ * configured audiences when some are configured, {@code exp} and {@code sub} are required, {@code
+ * nbf} is enforced when present.
  */
 @ApplicationScoped
 public class TokenVerifier {
@@ -41,15 +41,6 @@ public class TokenVerifier {
 
   /** 9999-12-31T23:59:59Z: a later {@code exp} is not a date any issuer means. */
   static final long LATEST_EXPIRY = 253_402_300_799L;
-
-  private static final String[] ALGORITHMS = {
-    AlgorithmIdentifiers.RSA_USING_SHA256,
-    AlgorithmIdentifiers.RSA_USING_SHA384,
-    AlgorithmIdentifiers.RSA_USING_SHA512,
-    AlgorithmIdentifiers.RSA_PSS_USING_SHA256,
-    AlgorithmIdentifiers.ECDSA_USING_P256_CURVE_AND_SHA256,
-    AlgorithmIdentifiers.ECDSA_USING_P384_CURVE_AND_SHA384
-  };
 
   private static final Pattern CONTROL = Pattern.compile("[\\x00-\\x1f\\x7f]");
 
@@ -130,7 +121,9 @@ public class TokenVerifier {
             .setRequireSubject()
             .setAllowedClockSkewInSeconds(settings.clockSkewSeconds())
             .setExpectedIssuer(settings.issuer())
-            .setJwsAlgorithmConstraints(new AlgorithmConstraints(ConstraintType.PERMIT, ALGORITHMS))
+            .setJwsAlgorithmConstraints(
+                new AlgorithmConstraints(
+                    ConstraintType.PERMIT, settings.algorithms().toArray(String[]::new)))
             .setVerificationKeyResolver(resolver);
     if (settings.audiences().isEmpty()) {
       builder.setSkipDefaultAudienceValidation();

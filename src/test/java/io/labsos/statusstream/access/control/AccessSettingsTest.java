@@ -29,6 +29,8 @@ class AccessSettingsTest {
     settings.clockSkewSeconds = 30;
     settings.keysKeepSeconds = 3600;
     settings.readAllProjectsGroupsText = Optional.empty();
+    settings.algorithmText = Optional.empty();
+    settings.tokenCookieText = AccessSettings.DEFAULT_TOKEN_COOKIE;
     return settings;
   }
 
@@ -109,6 +111,47 @@ class AccessSettingsTest {
     assertThat(with.readAllProjectsGroups())
         .containsExactlyInAnyOrder("status-reader", "dashboards");
     assertThat(with.audiences()).containsExactly("status-stream");
+  }
+
+  @Test
+  void everySupportedAlgorithmUnlessOneIsNamed() {
+    assertThat(initialized(settings(null, publicPem(), "i")).algorithms())
+        .containsExactly("RS256", "RS384", "RS512", "PS256", "ES256", "ES384");
+    var one = settings(null, publicPem(), "i");
+    one.algorithmText = Optional.of(" ES256 ");
+    assertThat(initialized(one).algorithms()).containsExactly("ES256");
+    assertThat(one.problems()).isEmpty();
+  }
+
+  @Test
+  void anAlgorithmWeDoNotSupportIsRefused() {
+    for (var algorithm : new String[] {"HS256", "none", "rs256", "RS256,ES256", "EdDSA"}) {
+      var settings = settings(null, publicPem(), "i");
+      settings.algorithmText = Optional.of(algorithm);
+      assertThat(initialized(settings).problems())
+          .as(algorithm)
+          .containsExactly(AccessSettings.BAD_ALGORITHM);
+    }
+    assertThat(AccessSettings.BAD_ALGORITHM)
+        .isEqualTo(
+            "MP_JWT_VERIFY_PUBLICKEY_ALGORITHM is not one of RS256, RS384, RS512, PS256, ES256,"
+                + " ES384");
+  }
+
+  @Test
+  void theTokenCookieIsNamedByTheSettingOrItsDefault() {
+    assertThat(initialized(settings(null, publicPem(), "i")).tokenCookie())
+        .isEqualTo("status_stream_token");
+    var named = settings(null, publicPem(), "i");
+    named.tokenCookieText = "__Host-idp_session";
+    assertThat(initialized(named).tokenCookie()).isEqualTo("__Host-idp_session");
+    for (var bad : new String[] {"a b", "a;b", "a=b", "t\u00e9", " "}) {
+      var settings = settings(null, publicPem(), "i");
+      settings.tokenCookieText = bad;
+      assertThat(initialized(settings).problems())
+          .as(bad)
+          .containsExactly(AccessSettings.BAD_COOKIE);
+    }
   }
 
   @Test
