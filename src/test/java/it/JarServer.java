@@ -107,7 +107,13 @@ public final class JarServer implements AutoCloseable {
             .redirectOutput(run.resolve("server.out").toFile());
     var environment = command.environment();
     // Only what is given here: not the integration-test server's settings.
-    environment.keySet().removeIf(k -> k.startsWith("MP_JWT_") || k.startsWith("STREAM_"));
+    environment
+        .keySet()
+        .removeIf(
+            k ->
+                k.startsWith("MP_JWT_")
+                    || k.startsWith("STREAM_")
+                    || k.equals("READ_ALL_PROJECTS_GROUPS"));
     environment.putAll(env);
     environment.put("HTTP_PORT", String.valueOf(port));
     environment.put("HTTPS_PORT", String.valueOf(port + 363));

@@ -12,6 +12,7 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import org.jose4j.jws.AlgorithmIdentifiers;
 import org.jose4j.jws.JsonWebSignature;
 import org.jose4j.jwt.JwtClaims;
@@ -23,6 +24,13 @@ import org.jose4j.lang.JoseException;
 public final class Tokens {
 
   public static final String ISSUER = "https://issuer.test";
+
+  /**
+   * The {@code aud} of every test token: the integration-test server accepts only this audience
+   * (MP_JWT_VERIFY_AUDIENCES in pom.xml); the runnable-jar servers check none.
+   */
+  public static final String AUDIENCE = "status-stream-it";
+
   private static final PrivateKey KEY = loadKey();
 
   private Tokens() {}
@@ -30,6 +38,13 @@ public final class Tokens {
   /** A valid token for the user, for an hour. */
   public static String forUser(String subject) {
     return sign(claims(subject, ISSUER, Instant.now().plus(Duration.ofHours(1))), KEY);
+  }
+
+  /** A valid token for the user, for an hour, whose {@code groups} name these. */
+  public static String forUserInGroups(String subject, String... groups) {
+    var claims = claims(subject, ISSUER, Instant.now().plus(Duration.ofHours(1)));
+    claims.setStringListClaim("groups", List.of(groups));
+    return signWithTestKey(claims);
   }
 
   public static String expiringIn(String subject, Duration lifetime) {
@@ -42,6 +57,7 @@ public final class Tokens {
       claims.setSubject(subject);
     }
     claims.setIssuer(issuer);
+    claims.setAudience(AUDIENCE);
     claims.setIssuedAtToNow();
     claims.setExpirationTime(NumericDate.fromMilliseconds(expiresAt.toEpochMilli()));
     return claims;
@@ -51,15 +67,20 @@ public final class Tokens {
     return sign(claims, key, null);
   }
 
-  /** Signs with the key, naming it by {@code kid} when one is given. */
+  /** Signs with the key (RS256), naming it by {@code kid} when one is given. */
   public static String sign(JwtClaims claims, PrivateKey key, String keyId) {
+    return sign(claims, key, keyId, AlgorithmIdentifiers.RSA_USING_SHA256);
+  }
+
+  /** Signs with the key by the algorithm (a JWS {@code alg}), naming the key when one is given. */
+  public static String sign(JwtClaims claims, PrivateKey key, String keyId, String algorithm) {
     var jws = new JsonWebSignature();
     jws.setPayload(claims.toJson());
     jws.setKey(key);
     if (keyId != null) {
       jws.setKeyIdHeaderValue(keyId);
     }
-    jws.setAlgorithmHeaderValue(AlgorithmIdentifiers.RSA_USING_SHA256);
+    jws.setAlgorithmHeaderValue(algorithm);
     try {
       return jws.getCompactSerialization();
     } catch (JoseException e) {
@@ -69,6 +90,11 @@ public final class Tokens {
 
   public static String signWithTestKey(JwtClaims claims) {
     return sign(claims, KEY);
+  }
+
+  /** Signed with the test key by another algorithm its RSA key can sign with (RS384, PS256...). */
+  public static String signWithTestKey(JwtClaims claims, String algorithm) {
+    return sign(claims, KEY, null, algorithm);
   }
 
   /** A key the server does not trust. */

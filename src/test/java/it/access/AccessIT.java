@@ -67,6 +67,13 @@ class AccessIT extends ServiceTest {
         status(
             project,
             Tokens.signWithTestKey(Tokens.claims("alice", "https://someone.else", hourFromNow))));
+    // The test server accepts one audience (MP_JWT_VERIFY_AUDIENCES): none, or another, is refused.
+    var withoutAudience = Tokens.claims("alice", Tokens.ISSUER, hourFromNow);
+    withoutAudience.unsetClaim("aud");
+    assertUnauthorized(status(project, Tokens.signWithTestKey(withoutAudience)));
+    var otherAudience = Tokens.claims("alice", Tokens.ISSUER, hourFromNow);
+    otherAudience.setAudience("another-application", "status-stream-it-not");
+    assertUnauthorized(status(project, Tokens.signWithTestKey(otherAudience)));
     var unsigned =
         Tokens.base64Url("{\"alg\":\"none\",\"typ\":\"JWT\"}")
             + "."

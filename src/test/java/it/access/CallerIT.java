@@ -17,44 +17,71 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Where the caller's token may come from, and what its groups allow: the authentication mechanism
- * reads one token per request, by one rule, and hands the container a JsonWebToken whose groups are
- * roles.
+ * reads one token per request, by one rule; a token's groups read every project only when the
+ * server names them (READ_ALL_PROJECTS_GROUPS), and then only tokens made for this service (aud).
  */
 class CallerIT extends ServiceTest {
 
-  private static String withGroups(String user, String... groups) {
+  /** A token of the issuer's for another application (its {@code aud}), with these groups. */
+  private static String forAnotherApplication(String user, String... groups) {
     var claims = Tokens.claims(user, Tokens.ISSUER, Instant.now().plus(Duration.ofHours(1)));
+    claims.setAudience("another-application");
     claims.setStringListClaim("groups", List.of(groups));
     return Tokens.signWithTestKey(claims);
   }
 
-  @Test
-  void theStatusReaderRoleReadsProjectsItIsNoMemberOf() {
-    var project = Db.project("alice");
-    var reader = withGroups("dashboard", "status-reader");
-    try (var stream =
-        SseClient.open(Api.status(base, project, null), "Authorization", "Bearer " + reader)
-            .awaitConnected()) {
-      assertThat(stream.status()).isEqualTo(200);
-      Db.setSourceStatus(Db.source(project), "seen by the dashboard");
-      stream.awaitProjectEvents(1);
-    }
-    var polled = Http.get(Api.events(base, project, null), "Authorization", "Bearer " + reader);
-    assertThat(polled.statusCode()).isEqualTo(200);
-    // Also for a project that does not exist: readers see an empty log.
-    assertThat(
-            Http.get(Api.events(base, UUID.randomUUID(), null), "Authorization", "Bearer " + reader)
-                .statusCode())
-        .isEqualTo(200);
+  private int status(String token, UUID project) {
+    return Http.get(Api.status(base, project, null), "Authorization", "Bearer " + token)
+        .statusCode();
+  }
 
-    for (var other : List.of(withGroups("dashboard", "status-writer"), withGroups("dashboard"))) {
-      var refused = Http.get(Api.events(base, project, null), "Authorization", "Bearer " + other);
-      assertThat(refused.statusCode()).isEqualTo(403);
-      assertThat(
-              Http.get(Api.status(base, project, null), "Authorization", "Bearer " + other)
-                  .statusCode())
-          .isEqualTo(403);
+  private int poll(String token, UUID project) {
+    return Http.get(Api.events(base, project, null), "Authorization", "Bearer " + token)
+        .statusCode();
+  }
+
+  @Test
+  void aGroupTheServerNamesReadsEveryProject() {
+    // The test server's READ_ALL_PROJECTS_GROUPS: "status-reader , status-dashboards".
+    for (var group : List.of("status-reader", "status-dashboards")) {
+      var project = Db.project("alice");
+      var reader = Tokens.forUserInGroups("dashboard", "viewers", group);
+      try (var stream =
+          SseClient.open(Api.status(base, project, null), "Authorization", "Bearer " + reader)
+              .awaitConnected()) {
+        assertThat(stream.status()).as(group).isEqualTo(200);
+        Db.setSourceStatus(Db.source(project), "seen by the dashboard");
+        stream.awaitProjectEvents(1);
+      }
+      assertThat(poll(reader, project)).as(group).isEqualTo(200);
+      // Also a project that does not exist: such a reader sees an empty log.
+      assertThat(poll(reader, UUID.randomUUID())).as(group).isEqualTo(200);
     }
+  }
+
+  @Test
+  void aGroupTheServerDoesNotNameReadsOnlyTheProjectsOfItsMember() {
+    var project = Db.project("alice", "admin");
+    for (var other :
+        List.of(
+            Tokens.forUserInGroups("dashboard", "status-admin"),
+            Tokens.forUserInGroups("dashboard", "status-readers"),
+            Tokens.forUserInGroups("dashboard"))) {
+      assertThat(poll(other, project)).isEqualTo(403);
+      assertThat(status(other, project)).isEqualTo(403);
+    }
+    // A member is one whatever its groups.
+    assertThat(poll(Tokens.forUserInGroups("admin", "status-admin"), project)).isEqualTo(200);
+  }
+
+  @Test
+  void aNamedGroupInATokenForAnotherApplicationIsRefused() {
+    var project = Db.project("alice");
+    var elsewhere = forAnotherApplication("dashboard", "status-reader");
+    assertThat(poll(elsewhere, project)).isEqualTo(401);
+    assertThat(status(elsewhere, project)).isEqualTo(401);
+    // Not even a member's: aud is checked for every token.
+    assertThat(poll(forAnotherApplication("alice"), project)).isEqualTo(401);
   }
 
   @Test

@@ -30,7 +30,13 @@ class MisconfigurationIT {
             // A path is not an origin; the blanks around the others are fine.
             "CORS_ALLOWED_ORIGINS", "https://a.test , https://b.test/app",
             // A user the database refuses: its name must not reach the health answer.
-            "DB_USER", "no_such_user_7f3a");
+            "DB_USER", "no_such_user_7f3a",
+            // Groups that would read every project, without an audience to keep out tokens the
+            // issuer made for other applications.
+            "READ_ALL_PROJECTS_GROUPS", "ops-readers-5d1c",
+            // An algorithm we do not accept (symmetric), and a cookie name that is none.
+            "MP_JWT_VERIFY_PUBLICKEY_ALGORITHM", "HS256",
+            "MP_JWT_TOKEN_COOKIE", "session id");
     try (var server =
         new JarServer(Path.of(System.getProperty("java.home"), "bin", "java"), work, PORT, env)
             .launch()) {
@@ -53,10 +59,16 @@ class MisconfigurationIT {
           .contains("MP_JWT_VERIFY_ISSUER is not set")
           .contains("keys must come over https")
           .contains("CORS_ALLOWED_ORIGINS has an entry that is not an origin")
+          .contains("READ_ALL_PROJECTS_GROUPS is set but MP_JWT_VERIFY_AUDIENCES is not")
+          .contains("MP_JWT_VERIFY_PUBLICKEY_ALGORITHM is not one of RS256")
+          .contains("MP_JWT_TOKEN_COOKIE is not a cookie name")
           .contains("\"database\":\"unreachable: login refused\"")
           .doesNotContain(
               "no_such_user_7f3a",
               "keys.example.org",
+              "ops-readers-5d1c",
+              "HS256",
+              "session id",
               "b.test",
               "FATAL",
               "role",
@@ -76,6 +88,9 @@ class MisconfigurationIT {
       assertThat(log)
           .containsOnlyOnce("Token verification is not configured")
           .contains("MP_JWT_VERIFY_ISSUER is not set")
+          .contains("READ_ALL_PROJECTS_GROUPS is set but MP_JWT_VERIFY_AUDIENCES is not")
+          .contains("MP_JWT_VERIFY_PUBLICKEY_ALGORITHM is not one of")
+          .contains("MP_JWT_TOKEN_COOKIE is not a cookie name")
           .contains("\"https://b.test/app\" is not an origin");
     }
   }

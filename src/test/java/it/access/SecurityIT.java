@@ -27,6 +27,7 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import org.jose4j.jwk.JsonWebKeySet;
 import org.jose4j.jwk.RsaJsonWebKey;
+import org.jose4j.jws.AlgorithmIdentifiers;
 import org.jose4j.jwt.NumericDate;
 import org.junit.jupiter.api.Test;
 
@@ -72,6 +73,25 @@ class SecurityIT extends ServiceTest {
     var project = Db.project("alice");
     var byQuery = Http.get(Api.status(base, project, Api.query("token", huge)));
     assertThat(byQuery.statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void acceptsEveryAlgorithmOfTheSupportedSetWhenNoneIsConfigured() {
+    // The test server sets no MP_JWT_VERIFY_PUBLICKEY_ALGORITHM; its key is RSA.
+    var project = Db.project("alice");
+    var claims = Tokens.claims("alice", Tokens.ISSUER, Instant.now().plus(Duration.ofHours(1)));
+    for (var algorithm :
+        List.of(
+            AlgorithmIdentifiers.RSA_USING_SHA256,
+            AlgorithmIdentifiers.RSA_USING_SHA384,
+            AlgorithmIdentifiers.RSA_USING_SHA512,
+            AlgorithmIdentifiers.RSA_PSS_USING_SHA256)) {
+      var token = Tokens.signWithTestKey(claims, algorithm);
+      assertThat(Http.get(Api.events(base, project, null), "Authorization", "Bearer " + token))
+          .extracting(java.net.http.HttpResponse::statusCode)
+          .as(algorithm)
+          .isEqualTo(200);
+    }
   }
 
   @Test

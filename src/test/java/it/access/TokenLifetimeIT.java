@@ -79,6 +79,7 @@ class TokenLifetimeIT extends ServiceTest {
     var farFuture = new JwtClaims();
     farFuture.setSubject("alice");
     farFuture.setIssuer(Tokens.ISSUER);
+    farFuture.setAudience(Tokens.AUDIENCE);
     farFuture.setExpirationTime(NumericDate.fromSeconds(10_000_000_000_000_000L));
     var nul = Tokens.claims("al\u0000ice", Tokens.ISSUER, Instant.now().plusSeconds(600));
     var newline = Tokens.claims("alice\nadmin", Tokens.ISSUER, Instant.now().plusSeconds(600));

@@ -1,17 +1,23 @@
 package io.labsos.statusstream;
 
+import io.labsos.statusstream.access.control.AccessDenied;
+import io.labsos.statusstream.access.control.KeysUnavailable;
+import io.labsos.statusstream.access.control.LimitReached;
+import io.labsos.statusstream.access.control.Unauthenticated;
 import jakarta.json.Json;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.ws.rs.core.Response.Status;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A request the service refuses, answered as {@code {"error": ..., "message": ...}}: by {@link
  * ErrorMapper} inside JAX-RS, and by {@link #write} where the servlet layer answers (the
  * authentication mechanism, the container's error pages). Messages are fixed texts: nothing of the
- * request is echoed back.
+ * request is echoed back. The control classes throw the refusals of their domain, which know
+ * nothing of HTTP; {@link #of} is the one place that gives each its status, code and headers.
  */
 public class ApiError extends RuntimeException {
 
@@ -57,6 +63,41 @@ public class ApiError extends RuntimeException {
   public static ApiError unavailable(String message) {
     return new ApiError(
         Status.SERVICE_UNAVAILABLE, "unavailable", message, Map.of("Retry-After", "5"));
+  }
+
+  /**
+   * The answer to a failure: an {@code ApiError} as it is, a refusal of the domain as its status;
+   * empty for any other failure (the caller's 500, or its own answer).
+   */
+  public static Optional<ApiError> of(Throwable failure) {
+    if (failure instanceof ApiError error) {
+      return Optional.of(error);
+    }
+    if (failure instanceof Unauthenticated refused) {
+      return Optional.of(unauthorized(refused.getMessage()));
+    }
+    if (failure instanceof AccessDenied) {
+      return Optional.of(forbidden());
+    }
+    if (failure instanceof KeysUnavailable unavailable) {
+      return Optional.of(unavailable(unavailable.getMessage()));
+    }
+    if (failure instanceof LimitReached reached) {
+      return Optional.of(
+          switch (reached.limit()) {
+            case STREAMS ->
+                tooManyRequests(
+                    "too_many_streams",
+                    "Too many open streams for this user",
+                    reached.retryAfterSeconds());
+            case POLLS ->
+                tooManyRequests(
+                    "too_many_requests",
+                    "Too many polling requests at once for this user",
+                    reached.retryAfterSeconds());
+          });
+    }
+    return Optional.empty();
   }
 
   public Status status() {

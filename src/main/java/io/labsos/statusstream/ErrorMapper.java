@@ -17,7 +17,9 @@ public class ErrorMapper implements ExceptionMapper<Exception> {
 
   @Override
   public Response toResponse(Exception exception) {
-    if (exception instanceof ApiError error) {
+    var refusal = ApiError.of(exception);
+    if (refusal.isPresent()) {
+      var error = refusal.get();
       var response = body(error.status().getStatusCode(), error.error(), error.getMessage());
       error.headers().forEach(response::header);
       return response.build();

@@ -18,8 +18,7 @@ import java.io.IOException;
  * Credentials}), verified by the one {@link TokenVerifier}, handed to the container as our
  * MicroProfile {@code JsonWebToken} with its {@code groups} as roles. Liberty's own MicroProfile
  * JWT authentication reads only a header or a cookie, and EventSource can send neither a header nor
- * (cross-site) a cookie; this mechanism takes the same {@code mp.jwt.verify.*} settings for every
- * source.
+ * (cross-site) a cookie; this mechanism takes the same {@code mp.jwt.*} settings for every source.
  *
  * <p>It acts only where a caller is required (web.xml's constraint on {@code /api/projects/*}):
  * elsewhere it does nothing, so a stale cookie never breaks the page. Refusals are answered here,
@@ -31,6 +30,7 @@ import java.io.IOException;
 public class BearerMechanism implements HttpAuthenticationMechanism {
 
   @Inject TokenVerifier verifier;
+  @Inject Credentials credentials;
   @Inject AllowedOrigins origins;
 
   @Override
@@ -40,10 +40,10 @@ public class BearerMechanism implements HttpAuthenticationMechanism {
       return context.doNothing();
     }
     try {
-      var caller = verifier.verify(Credentials.token(request, origins));
+      var caller = verifier.verify(credentials.token(request));
       return context.notifyContainerAboutLogin(caller, caller.getGroups());
-    } catch (ApiError refusal) {
-      return refuse(refusal, request, response);
+    } catch (RuntimeException failure) {
+      return refuse(ApiError.of(failure).orElseThrow(() -> failure), request, response);
     }
   }
 

@@ -1,44 +1,47 @@
 package io.labsos.statusstream.access.control;
 
-import io.labsos.statusstream.ApiError;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.security.enterprise.SecurityContext;
 import java.sql.SQLException;
+import java.util.Collections;
 import java.util.UUID;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
  * Decides who may read a project's events: a member of the project (a {@code project_members} row
- * for the token's {@code sub}), or a caller in the role {@value #READER} (a token whose {@code
- * groups} name it: back-end services and dashboards), which reads every project.
+ * for the token's {@code sub}); or, only where {@code READ_ALL_PROJECTS_GROUPS} names groups, a
+ * caller whose token's {@code groups} name one of them (back-end services and dashboards), which
+ * reads every project. The decision needs nothing but the {@link Caller}.
  */
 @ApplicationScoped
 public class ProjectAccess {
 
-  public static final String READER = "status-reader";
-
   @Inject TokenVerifier verifier;
   @Inject Membership membership;
-  @Inject SecurityContext security;
+  @Inject AccessSettings settings;
 
   /**
    * The caller of this request, whose token the authentication mechanism accepted (web.xml requires
    * one on every project path), as plain values that outlive the request.
+   *
+   * @throws Unauthenticated when the request has no caller
    */
   public Caller caller(JsonWebToken token) {
     if (token == null || token.getSubject() == null) {
-      throw ApiError.unauthorized("A bearer token is required");
+      throw new Unauthenticated("A bearer token is required");
     }
-    return new Caller(token.getSubject(), verifier.acceptedUntil(token));
+    var groups = token.getGroups();
+    boolean readsEveryProject =
+        groups != null && !Collections.disjoint(groups, settings.readAllProjectsGroups());
+    return new Caller(token.getSubject(), verifier.acceptedUntil(token), readsEveryProject);
   }
 
   /**
-   * @throws ApiError 403 for non-members and unknown projects alike
+   * @throws AccessDenied for non-members and unknown projects alike
    */
   public void authorize(UUID project, Caller caller) throws SQLException {
-    if (!security.isCallerInRole(READER) && !membership.isMember(project, caller.subject())) {
-      throw ApiError.forbidden();
+    if (!caller.readsEveryProject() && !membership.isMember(project, caller.subject())) {
+      throw new AccessDenied();
     }
   }
 }

@@ -1,7 +1,7 @@
 package io.labsos.statusstream.health.boundary;
 
+import io.labsos.statusstream.access.control.AccessSettings;
 import io.labsos.statusstream.access.control.AllowedOrigins;
-import io.labsos.statusstream.access.control.TokenVerifier;
 import io.labsos.statusstream.events.control.ChangeListener;
 import io.labsos.statusstream.schema.control.SchemaMigration;
 import jakarta.annotation.Resource;
@@ -29,12 +29,12 @@ public class ReadinessCheck implements HealthCheck {
 
   @Inject SchemaMigration schema;
   @Inject ChangeListener listener;
-  @Inject TokenVerifier verifier;
+  @Inject AccessSettings access;
   @Inject AllowedOrigins origins;
 
   @Override
   public HealthCheckResponse call() {
-    var problems = new ArrayList<>(verifier.problems());
+    var problems = new ArrayList<>(access.problems());
     origins.problem().ifPresent(problems::add);
     String database = databaseState();
     var response =

@@ -1,6 +1,6 @@
 package io.labsos.statusstream.stream.boundary;
 
-import io.labsos.statusstream.access.control.PollingLimit;
+import io.labsos.statusstream.access.control.CallerLimits;
 import io.labsos.statusstream.access.control.ProjectAccess;
 import io.labsos.statusstream.events.control.EventLog;
 import io.labsos.statusstream.events.entity.StatusEvent;
@@ -22,14 +22,14 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
  * {@code GET /api/projects/{projectId}/events?after=&limit=}: the polling fallback over the same
  * log as the stream. Without {@code after}, it answers from the oldest retained event; with it,
  * only what continues it, or {@code "resyncRequired":true} and the project's current position. Each
- * user has at most {@code POLL_MAX_PER_USER} of these requests in flight ({@link PollingLimit}).
+ * user has at most {@code POLL_MAX_PER_USER} of these requests in flight ({@link CallerLimits}).
  */
 @Path("projects/{projectId}/events")
 @RequestScoped
 public class EventsResource {
 
   @Inject ProjectAccess access;
-  @Inject PollingLimit limit;
+  @Inject CallerLimits limits;
   @Inject EventLog log;
   @Inject JsonWebToken token;
 
@@ -44,7 +44,7 @@ public class EventsResource {
     var after = Params.eventId("after", afterText);
     int count = Params.limit(limitText);
     var caller = access.caller(token);
-    try (var slot = limit.acquire(caller.subject())) {
+    try (var slot = limits.poll(caller.subject())) {
       // Read, then authorize: a deletion of the project the check did not see is not in what was
       // read; one it saw, and what follows it, belongs to the project the caller may now read.
       var position = log.position(project, after == null ? 0 : after);

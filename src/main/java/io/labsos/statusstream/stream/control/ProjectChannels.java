@@ -1,7 +1,8 @@
 package io.labsos.statusstream.stream.control;
 
-import io.labsos.statusstream.ApiError;
 import io.labsos.statusstream.access.control.Caller;
+import io.labsos.statusstream.access.control.CallerLimits;
+import io.labsos.statusstream.access.control.LimitReached;
 import io.labsos.statusstream.events.control.ChangeListener;
 import io.labsos.statusstream.events.control.EventLog;
 import io.labsos.statusstream.events.entity.ProjectReset;
@@ -16,7 +17,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.Startup;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.core.Response.Status;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,10 +33,10 @@ import java.util.logging.Logger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The streams of each project on this instance, and the per-user stream count. A project's channel
- * exists from its first subscriber to its last, and while it exists the listener reads the
- * project's rows; the listener's events are handed to every subscriber of the event's project and
- * to no one else.
+ * The streams of each project on this instance, each holding a slot of its user's stream limit
+ * ({@link CallerLimits}) while it is open. A project's channel exists from its first subscriber to
+ * its last, and while it exists the listener reads the project's rows; the listener's events are
+ * handed to every subscriber of the event's project and to no one else.
  *
  * <p>The container's SseBroadcaster is not used: on Liberty it writes to its sinks one after the
  * other, and a sink whose client stopped reading blocks the caller for up to the write timeout,
@@ -50,6 +50,7 @@ public class ProjectChannels {
   private static final Logger LOG = Logger.getLogger(ProjectChannels.class.getName());
 
   @Inject StreamMetrics metrics;
+  @Inject CallerLimits limits;
   @Inject ChangeListener listener;
   @Inject EventLog log;
   @Resource ManagedScheduledExecutorService scheduler;
@@ -62,10 +63,6 @@ public class ProjectChannels {
   @Inject
   @ConfigProperty(name = "STREAM_HEARTBEAT_SECONDS", defaultValue = "15")
   long heartbeatSeconds;
-
-  @Inject
-  @ConfigProperty(name = "STREAM_MAX_PER_USER", defaultValue = "16")
-  int maxPerUser;
 
   /** Frames that may wait for one slow client before it is disconnected. */
   @Inject
@@ -91,7 +88,7 @@ public class ProjectChannels {
   int writerThreads;
 
   private final Map<UUID, Set<Subscriber>> byProject = new ConcurrentHashMap<>();
-  private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
+  private final Map<Subscriber, CallerLimits.Slot> slots = new ConcurrentHashMap<>();
   private final Map<Subscriber, ScheduledFuture<?>> expiries = new ConcurrentHashMap<>();
 
   /**
@@ -168,27 +165,10 @@ public class ProjectChannels {
   /**
    * A new stream for the caller, counted against its stream limit, not yet receiving anything.
    *
-   * @throws ApiError 429 when the caller has {@code STREAM_MAX_PER_USER} streams open
+   * @throws LimitReached when the caller has {@code STREAM_MAX_PER_USER} streams open
    */
   Subscriber open(UUID project, Caller caller) {
-    boolean[] admitted = {false};
-    perUser.compute(
-        caller.subject(),
-        (user, count) -> {
-          int current = count == null ? 0 : count;
-          if (current >= maxPerUser) {
-            return count;
-          }
-          admitted[0] = true;
-          return current + 1;
-        });
-    if (!admitted[0]) {
-      throw new ApiError(
-          Status.TOO_MANY_REQUESTS,
-          "too_many_streams",
-          "Too many open streams for this user",
-          Map.of("Retry-After", "10"));
-    }
+    var slot = limits.stream(caller.subject());
     Subscriber[] created = new Subscriber[1];
     var outbox =
         new Outbox(
@@ -217,6 +197,7 @@ public class ProjectChannels {
     created[0] =
         new Subscriber(
             project, caller, outbox, replaySource, replays, bufferEvents, metrics::replayed);
+    slots.put(created[0], slot);
     expireAt(created[0]);
     return created[0];
   }
@@ -274,7 +255,10 @@ public class ProjectChannels {
           listener.unwatch(project);
           return null;
         });
-    perUser.computeIfPresent(subscriber.caller().subject(), (user, n) -> n > 1 ? n - 1 : null);
+    var slot = slots.remove(subscriber);
+    if (slot != null) {
+      slot.close();
+    }
   }
 
   /**
