@@ -25,7 +25,7 @@ const POLL_INTERVAL_MS = 3000;
 const STREAM_RETRY_WHILE_POLLING_MS = 30000;
 const PAGE = 1000; // events per polling request (the endpoint's largest limit)
 
-// The events of INTERFACE.md; others (and "connected") are not handed over.
+// The events of the API reference (docs/api.md); others (and "connected") are not handed over.
 const EVENT_TYPES = new Set(["status_update", "progress_update", "new_proposal", "proposal_update", "proposal_deleted"]);
 
 // Event ids are decimal integers (19 digits and more): compared as BigInt, kept as text.

@@ -145,12 +145,12 @@ class DeploymentTest {
   @Test
   void everyVariableSetIsOneTheServiceOrLibertyReads() {
     // The README's configuration table, and each of its names really read by the service.
-    var documented = ServiceFacts.readmeTableVariables("Configuration");
+    var documented = ServiceFacts.documentedVariables("README.md", "Configuration");
     var read = ServiceFacts.variablesTheServiceReads();
     assertThat(read).as("read by server.xml or @ConfigProperty").containsAll(documented);
-    // Liberty's own (logging, JVM options), which the README's Operations section lists.
+    // Liberty's own (logging, JVM options), which the operations guide lists under "Logs".
     var known = new LinkedHashSet<>(read);
-    known.addAll(ServiceFacts.readmeTableVariables("Operations"));
+    known.addAll(ServiceFacts.documentedVariables("docs/operations.md", "Logs"));
 
     var names = environment().keySet();
     assertThat(names).isNotEmpty();
@@ -285,7 +285,7 @@ class DeploymentTest {
     var secret = only(objects, "Secret");
     Map<String, Object> secretData = at(secret, "stringData");
     assertThat(secretData).containsKeys("DB_PASSWORD", "MP_JWT_VERIFY_PUBLICKEY");
-    assertThat(Set.copyOf(ServiceFacts.readmeTableVariables("Configuration")))
+    assertThat(Set.copyOf(ServiceFacts.documentedVariables("README.md", "Configuration")))
         .containsAll(secretData.keySet());
   }
 }

@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.w3c.dom.Element;
 
-/** What the service itself says it serves and reads: server.xml, its sources, its README. */
+/** What the service itself says it serves and reads: server.xml, its sources, its documents. */
 final class ServiceFacts {
 
   /** {@code @ConfigProperty(name = "X")}, or a lookup {@code getValue("X", ...)}. */
@@ -70,11 +70,14 @@ final class ServiceFacts {
     return names;
   }
 
-  /** The variable names in the first column of the tables of a README section ("## name"). */
-  static Set<String> readmeTableVariables(String section) {
+  /**
+   * The variable names in the first column of the tables of a section ("## name") of a document of
+   * the repository.
+   */
+  static Set<String> documentedVariables(String document, String section) {
     var names = new LinkedHashSet<String>();
     boolean inSection = false;
-    for (var line : Manifests.read(Path.of("README.md")).split("\n")) {
+    for (var line : Manifests.read(Path.of(document)).split("\n")) {
       if (line.startsWith("## ")) {
         inSection = line.substring(3).trim().equals(section);
       } else if (inSection && line.startsWith("|")) {

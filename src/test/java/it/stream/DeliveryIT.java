@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import it.Api;
 import it.Db;
 import it.Http;
+import it.Metrics;
 import it.ServiceTest;
 import it.SseClient;
 import java.sql.Connection;
@@ -266,7 +267,11 @@ class DeliveryIT extends ServiceTest {
                 .filter(line -> line.startsWith("id: "))
                 .map(line -> Long.parseLong(line.substring(4)))
                 .toList();
-        assertThat(ended[i]).as("client " + i + " disconnected").isFalse();
+        assertThat(ended[i])
+            .as(
+                "client %d disconnected (slow-client disconnects so far: %s)",
+                i, Metrics.value(base, "status_stream_slow_client_disconnects_total"))
+            .isFalse();
         assertThat(received).as("client " + i).isEqualTo(ids.size());
         assertThat(streamed).as("client " + i).isEqualTo(ids);
       }
