@@ -21,6 +21,34 @@ public final class Api {
         .resolve("/api/projects/" + project + "/events" + (query == null ? "" : "?" + query));
   }
 
+  /** The stream of several projects, {@code /api/status?project=...}, with more query if given. */
+  public static URI status(URL base, java.util.List<java.util.UUID> projects, String query) {
+    return URI.create(base.toString()).resolve("/api/status?" + projects(projects, query));
+  }
+
+  /** The polling of several projects, {@code /api/events?project=...}. */
+  public static URI events(URL base, java.util.List<java.util.UUID> projects, String query) {
+    return URI.create(base.toString()).resolve("/api/events?" + projects(projects, query));
+  }
+
+  private static String projects(java.util.List<java.util.UUID> projects, String query) {
+    var text = new StringBuilder();
+    for (var project : projects) {
+      text.append(text.length() == 0 ? "" : "&").append("project=").append(project);
+    }
+    return text + (query == null ? "" : "&" + query);
+  }
+
+  /** Opens a stream of several projects for the user. */
+  public static SseClient stream(
+      URL base, java.util.List<java.util.UUID> projects, String user, String... headers) {
+    var all = new String[headers.length + 2];
+    all[0] = "Authorization";
+    all[1] = "Bearer " + Tokens.forUser(user);
+    System.arraycopy(headers, 0, all, 2, headers.length);
+    return SseClient.open(status(base, projects, null), all).awaitConnected();
+  }
+
   /** Opens the project's stream for the user, with the token in the Authorization header. */
   public static SseClient stream(URL base, UUID project, String user, String... headers) {
     var all = new String[headers.length + 2];

@@ -3,6 +3,7 @@ package io.labsos.statusstream.access.control;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.SQLException;
+import java.util.Collection;
 import java.util.UUID;
 import javax.sql.DataSource;
 
@@ -22,6 +23,22 @@ public class Membership {
       query.setString(2, user);
       try (var rows = query.executeQuery()) {
         return rows.next();
+      }
+    }
+  }
+
+  /** Of the given projects, how many the user is a member of (each counted once). */
+  public int memberOf(Collection<UUID> projects, String user) throws SQLException {
+    try (var connection = pool.getConnection();
+        var query =
+            connection.prepareStatement(
+                "SELECT count(DISTINCT project_id) FROM project_members"
+                    + " WHERE user_id = ? AND project_id = ANY (?)")) {
+      query.setString(1, user);
+      query.setArray(2, connection.createArrayOf("uuid", projects.toArray()));
+      try (var rows = query.executeQuery()) {
+        rows.next();
+        return rows.getInt(1);
       }
     }
   }

@@ -3,7 +3,10 @@ package io.labsos.statusstream.access.control;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.sql.SQLException;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
@@ -40,7 +43,17 @@ public class ProjectAccess {
    * @throws AccessDenied for non-members and unknown projects alike
    */
   public void authorize(UUID project, Caller caller) throws SQLException {
-    if (!caller.readsEveryProject() && !membership.isMember(project, caller.subject())) {
+    authorize(List.of(project), caller);
+  }
+
+  /**
+   * Every one of the projects, or none: the refusal does not say which one the caller may not read.
+   *
+   * @throws AccessDenied when the caller may not read one of them (or one does not exist)
+   */
+  public void authorize(Collection<UUID> projects, Caller caller) throws SQLException {
+    if (!caller.readsEveryProject()
+        && membership.memberOf(projects, caller.subject()) < Set.copyOf(projects).size()) {
       throw new AccessDenied();
     }
   }

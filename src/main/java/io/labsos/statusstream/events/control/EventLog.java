@@ -142,6 +142,48 @@ public class EventLog {
   }
 
   /**
+   * Where each of several positions stands against its project's log, in one round trip: see {@link
+   * #position}.
+   */
+  public Map<UUID, Position> positions(Map<UUID, Long> lastEventIds) throws SQLException {
+    var projects = lastEventIds.keySet().toArray(UUID[]::new);
+    var after = new Long[projects.length];
+    for (int i = 0; i < projects.length; i++) {
+      after[i] = lastEventIds.get(projects[i]);
+    }
+    try (var connection = pool.getConnection();
+        var query =
+            connection.prepareStatement(
+                "SELECT c.project_id, c.after_id, h.last_id, h.deleted_id,"
+                    + " (SELECT coalesce(e.prev_id, e.id - 1) FROM status_events e"
+                    + " WHERE e.project_id = c.project_id AND e.id > c.after_id"
+                    + " ORDER BY e.id LIMIT 1)"
+                    + " FROM unnest(?::uuid[], ?::bigint[]) AS c (project_id, after_id)"
+                    + " LEFT JOIN status_event_heads h ON h.project_id = c.project_id")) {
+      query.setArray(1, connection.createArrayOf("uuid", projects));
+      query.setArray(2, connection.createArrayOf("bigint", after));
+      var positions = new HashMap<UUID, Position>();
+      try (var rows = query.executeQuery()) {
+        while (rows.next()) {
+          long lastEventId = rows.getLong(2);
+          long head = rows.getLong(3);
+          long since = rows.getLong(4);
+          long next = rows.getLong(5);
+          boolean nextNamesIt = !rows.wasNull() && next == lastEventId;
+          positions.put(
+              rows.getObject(1, UUID.class),
+              new Position(head, continues(lastEventId, head, since, nextNamesIt), since));
+        }
+      }
+      return positions;
+    }
+  }
+
+  private static boolean continues(long lastEventId, long head, long since, boolean nextNamesIt) {
+    return lastEventId >= since && (lastEventId == head || (lastEventId < head && nextNamesIt));
+  }
+
+  /**
    * Positions up to {@code id} were handed out in a history the database no longer has: the
    * project's next entries take ids above it (the capture triggers read the floor).
    */

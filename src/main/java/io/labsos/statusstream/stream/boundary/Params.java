@@ -1,6 +1,11 @@
 package io.labsos.statusstream.stream.boundary;
 
 import io.labsos.statusstream.ApiError;
+import io.labsos.statusstream.stream.control.StreamCursor;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -61,5 +66,39 @@ final class Params {
       throw ApiError.badRequest("limit must be an integer from 1 to 1000");
     }
     return limit;
+  }
+
+  /**
+   * The projects of a stream or poll of several: 1 to {@value StreamCursor#MAX_PROJECTS} UUIDs, in
+   * the order given, each once (a repeated one counts once).
+   */
+  static List<UUID> projectIds(List<String> texts) {
+    if (texts == null || texts.isEmpty()) {
+      throw ApiError.badRequest("name at least one project: ?project=<id>&project=<id>...");
+    }
+    var projects = new LinkedHashSet<UUID>();
+    for (var text : texts) {
+      projects.add(projectId(text));
+    }
+    if (projects.size() > StreamCursor.MAX_PROJECTS) {
+      throw ApiError.badRequest(
+          "a request names at most " + StreamCursor.MAX_PROJECTS + " projects");
+    }
+    return new ArrayList<>(projects);
+  }
+
+  /**
+   * The positions of a cursor of a stream of several projects; absent is empty; anything this
+   * service did not make is refused.
+   */
+  static Map<UUID, Long> cursor(String name, String text) {
+    if (text == null) {
+      return Map.of();
+    }
+    try {
+      return StreamCursor.parse(text.strip());
+    } catch (IllegalArgumentException e) {
+      throw ApiError.badRequest(name + " is not a cursor of this service");
+    }
   }
 }

@@ -2,6 +2,7 @@ package io.labsos.statusstream.stream.control;
 
 import io.labsos.statusstream.events.entity.StatusEvent;
 import java.nio.charset.StandardCharsets;
+import java.util.UUID;
 
 /**
  * Bytes of the stream as they go on the wire, made once and shared: a live event is encoded once
@@ -22,7 +23,7 @@ record Frame(byte[] bytes, long createdAtMillis) {
 
   private static final String CONNECTED =
       "{\"type\":\"connected\",\"message\":\"Connected to status updates\"}";
-  private static final String RESYNC_REQUIRED = "{\"type\":\"resync_required\"}";
+  static final String RESYNC_REQUIRED = "{\"type\":\"resync_required\"}";
 
   static Frame live(StatusEvent event) {
     return new Frame(encode(event), event.createdAt().toEpochMilli());
@@ -53,6 +54,26 @@ record Frame(byte[] bytes, long createdAtMillis) {
   static Frame resyncRequired(long position) {
     return text(
         (position > 0 ? "id: " + position + "\n" : "") + "data: " + RESYNC_REQUIRED + "\n\n");
+  }
+
+  /**
+   * A payload with {@code "projectId"} added as its last key: the events of a stream of several
+   * projects. The triggers' payloads are JSON objects: the closing brace is their last character.
+   */
+  static String tag(String json, UUID project) {
+    return json.substring(0, json.length() - 1) + ",\"projectId\":\"" + project + "\"}";
+  }
+
+  /** An event of a stream of several projects: its id is the stream's cursor. */
+  static Frame tagged(String cursor, String taggedJson, long createdAtMillis) {
+    return new Frame(
+        ("id: " + cursor + "\ndata: " + taggedJson + "\n\n").getBytes(StandardCharsets.UTF_8),
+        createdAtMillis);
+  }
+
+  /** {@code resync_required} for one project of a stream of several, with the stream's cursor. */
+  static Frame resyncRequired(String cursor, UUID project) {
+    return text("id: " + cursor + "\ndata: " + tag(RESYNC_REQUIRED, project) + "\n\n");
   }
 
   boolean isEvent() {

@@ -8,7 +8,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The write side of one stream: a bounded queue of frames and one drainer that writes them to a
@@ -76,7 +75,10 @@ final class Outbox {
   private final Queue<Frame> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final AtomicReference<Runnable> lowWaterAction = new AtomicReference<>();
+
+  /** Actions waiting for the queue to go down (one per replaying project of the stream). */
+  private final Queue<Runnable> lowWaterActions = new ConcurrentLinkedQueue<>();
+
   private volatile int lowWater;
 
   /** Until a wire is attached the outbox waits for it, as for a wire callback. */
@@ -150,21 +152,24 @@ final class Outbox {
 
   /**
    * Runs {@code action} once no more than {@code threshold} frames wait: how a replay reads its
-   * next batch only when the client has taken the last one. The action must not block; it runs on
-   * the drainer's thread or this one.
+   * next batch only when the client has taken the last one. Each action runs once; several may wait
+   * at once (the replays of a stream's projects). The action must not block; it runs on the
+   * drainer's thread or this one.
    */
   void whenBelow(int threshold, Runnable action) {
     lowWater = threshold;
-    lowWaterAction.set(action);
+    lowWaterActions.add(action);
     if (queued.get() <= threshold) {
-      runLowWaterAction();
+      runLowWaterActions();
     }
   }
 
-  private void runLowWaterAction() {
-    var action = lowWaterAction.getAndSet(null);
-    if (action != null && !closed.get()) {
-      action.run();
+  private void runLowWaterActions() {
+    Runnable action;
+    while ((action = lowWaterActions.poll()) != null) {
+      if (!closed.get()) {
+        action.run();
+      }
     }
   }
 
@@ -261,8 +266,8 @@ final class Outbox {
           wire.write(bytes, bytes.length);
           writingSinceNanos = 0;
           batch.written();
-          if (lowWaterAction.get() != null && queued.get() <= lowWater) {
-            runLowWaterAction();
+          if (!lowWaterActions.isEmpty() && queued.get() <= lowWater) {
+            runLowWaterActions();
           }
           continue;
         }
@@ -364,7 +369,7 @@ final class Outbox {
     }
     queue.clear();
     queued.set(0);
-    lowWaterAction.set(null);
+    lowWaterActions.clear();
     observer.closed(reason);
     release();
   }

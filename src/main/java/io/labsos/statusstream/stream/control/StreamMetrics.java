@@ -94,20 +94,20 @@ public class StreamMetrics {
     subscribersPerProject.update(count);
   }
 
-  public void gauges(ProjectChannels channels) {
+  public void gauges(Subscriptions channels) {
     registry.gauge(
         Metadata.builder()
             .withName("status_stream_open_streams")
             .withDescription("Open streams on this instance")
             .build(),
         channels,
-        ProjectChannels::openStreams);
+        Subscriptions::openStreams);
     registry.gauge(
         Metadata.builder()
             .withName("status_stream_active_projects")
             .withDescription("Projects with at least one open stream on this instance")
             .build(),
         channels,
-        ProjectChannels::activeProjects);
+        Subscriptions::activeProjects);
   }
 }

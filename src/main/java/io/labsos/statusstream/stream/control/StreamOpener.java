@@ -9,6 +9,9 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -17,23 +20,25 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * nothing its caller may not see.
  *
  * <ol>
- *   <li>The subscriber is registered first: from here on the project's live events are held for it,
- *       so the reads below miss nothing, and every event committed after the client sees
- *       "connected" reaches it.
- *   <li>The position of the client's Last-Event-ID is read, with the project's head.
- *   <li>Only then is the caller authorized. A deletion of the project that this check did not see
- *       comes after that head in the log, and ends the stream when it arrives; one it saw made the
- *       caller a member of the project re-created since, or no member at all.
- *   <li>{@code retry} and "connected" are queued; then, for a position the log does not continue,
- *       {@code resync_required} with the project's position.
- *   <li>The log after the position is replayed (first batch here), then the stream goes live.
+ *   <li>The stream is registered first: from here on the projects' live events are held for it, so
+ *       the reads below miss nothing, and every event committed after the client sees "connected"
+ *       reaches it.
+ *   <li>The position of the client's Last-Event-ID (or, for several projects, of each project its
+ *       cursor names) is read, with each project's head, in one query.
+ *   <li>Only then is the caller authorized, for every project or none. A deletion of a project that
+ *       this check did not see comes after that head in the log, and ends the stream when it
+ *       arrives; one it saw made the caller a member of the project re-created since, or no member
+ *       at all.
+ *   <li>{@code retry} and "connected" are queued; then, for each position the log does not
+ *       continue, {@code resync_required} with that project's position.
+ *   <li>Each project's log after its position is replayed (first batch here), then it goes live.
  *   <li>Only then does the response start: a failure before it is still an ordinary error answer.
  * </ol>
  */
 @ApplicationScoped
 public class StreamOpener {
 
-  @Inject ProjectChannels channels;
+  @Inject Subscriptions subscriptions;
   @Inject EventLog log;
   @Inject ProjectAccess access;
 
@@ -43,6 +48,8 @@ public class StreamOpener {
   long retryMillis;
 
   /**
+   * One project's stream.
+   *
    * @param lastEventId where the client stands, or null for a new client (it gets what is committed
    *     from now on)
    * @throws SQLException when the log cannot be read; nothing was sent yet
@@ -54,25 +61,78 @@ public class StreamOpener {
       HttpServletRequest request,
       HttpServletResponse response)
       throws SQLException, IOException {
-    var subscriber = channels.open(project, caller);
-    try {
-      channels.subscribe(subscriber);
-      var position = log.position(project, lastEventId == null ? 0 : lastEventId);
-      access.authorize(project, caller);
-      subscriber.offer(Frame.connected(retryMillis));
-      long from;
-      if (lastEventId == null) {
-        from = position.head();
-      } else if (!position.continues()) {
-        subscriber.offer(Frame.resyncRequired(position.head()));
-        from = position.head();
-      } else {
-        from = lastEventId;
+    var from = new LinkedHashMap<UUID, Long>();
+    if (lastEventId != null) {
+      from.put(project, lastEventId);
+    }
+    open(List.of(project), false, caller, from, request, response);
+  }
+
+  /**
+   * A stream of several projects on one connection.
+   *
+   * @param projects the projects, in the order the request names them, each once
+   * @param cursor the positions of the client's cursor, by project (those of projects the request
+   *     does not name are ignored: a project the cursor does not name starts with live events);
+   *     empty for a new client
+   * @throws SQLException when the log cannot be read; nothing was sent yet
+   */
+  public void open(
+      List<UUID> projects,
+      Caller caller,
+      Map<UUID, Long> cursor,
+      HttpServletRequest request,
+      HttpServletResponse response)
+      throws SQLException, IOException {
+    var from = new LinkedHashMap<UUID, Long>();
+    for (var project : projects) {
+      if (cursor.containsKey(project)) {
+        from.put(project, cursor.get(project));
       }
-      subscriber.start(from, position.head());
-      ServletWire.attach(request, response, subscriber.outbox());
+    }
+    open(projects, true, caller, from, request, response);
+  }
+
+  private void open(
+      List<UUID> projects,
+      boolean several,
+      Caller caller,
+      Map<UUID, Long> resumeFrom,
+      HttpServletRequest request,
+      HttpServletResponse response)
+      throws SQLException, IOException {
+    var stream = subscriptions.open(projects, caller, several);
+    try {
+      subscriptions.subscribe(stream);
+      var asked = new LinkedHashMap<UUID, Long>();
+      projects.forEach(p -> asked.put(p, resumeFrom.getOrDefault(p, 0L)));
+      var positions = log.positions(asked);
+      access.authorize(projects, caller);
+
+      var starts = new LinkedHashMap<UUID, Long>();
+      for (var project : projects) {
+        var position = positions.get(project);
+        var lastEventId = resumeFrom.get(project);
+        starts.put(
+            project, lastEventId == null || !position.continues() ? position.head() : lastEventId);
+      }
+      if (stream.projects() != null) {
+        starts.forEach(stream.projects()::start);
+      }
+      stream.outbox().offer(Frame.connected(retryMillis));
+      for (var subscriber : stream.subscribers()) {
+        var project = subscriber.project();
+        if (resumeFrom.containsKey(project) && !positions.get(project).continues()) {
+          subscriber.resyncFirst(positions.get(project).head());
+        }
+      }
+      for (var subscriber : stream.subscribers()) {
+        var project = subscriber.project();
+        subscriber.start(starts.get(project), positions.get(project).head());
+      }
+      ServletWire.attach(request, response, stream.outbox());
     } catch (SQLException | IOException | RuntimeException e) {
-      subscriber.close("failed to start: " + e.getClass().getSimpleName());
+      stream.close("failed to start: " + e.getClass().getSimpleName());
       throw e;
     }
   }

@@ -1,6 +1,5 @@
 package io.labsos.statusstream.stream.control;
 
-import io.labsos.statusstream.access.control.Caller;
 import io.labsos.statusstream.events.entity.StatusEvent;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -10,8 +9,9 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * The order of one stream: what it replays from the log, which live events it takes, and the
- * position it has reached. Its bytes go through its {@link Outbox}.
+ * The order of one project in one stream: what it replays from the log, which live events it takes,
+ * and the position it has reached. Its frames go through its {@link Channel} into the stream's
+ * {@link Outbox}; a stream of several projects has one subscriber per project.
  *
  * <p>A new subscriber is registered (and holds live events) before anything is read, then replays
  * the log after its position in batches, each read only once the client took most of the one before
@@ -42,6 +42,18 @@ final class Subscriber {
 
   static final int REPLAY_BATCH = 500;
 
+  /** How this project's frames go into the stream: for one project, or tagged for several. */
+  interface Channel {
+    /** A live event, as encoded once for every stream that carries it. */
+    void event(Encoded event);
+
+    /** An event read from the log for this stream alone. */
+    void replayed(StatusEvent event);
+
+    /** {@code resync_required}, the stream going on from {@code position}. */
+    void resync(long position);
+  }
+
   /** What a replay reads. */
   interface Log {
     List<StatusEvent> after(UUID project, long afterId, int limit) throws SQLException;
@@ -51,8 +63,8 @@ final class Subscriber {
   }
 
   private final UUID project;
-  private final Caller caller;
   private final Outbox outbox;
+  private final Channel channel;
   private final Log log;
   private final Executor replays;
   private final int capacity;
@@ -74,15 +86,15 @@ final class Subscriber {
 
   Subscriber(
       UUID project,
-      Caller caller,
       Outbox outbox,
+      Channel channel,
       Log log,
       Executor replays,
       int capacity,
       Runnable onReplayed) {
     this.project = project;
-    this.caller = caller;
     this.outbox = outbox;
+    this.channel = channel;
     this.log = log;
     this.replays = replays;
     this.capacity = capacity;
@@ -95,10 +107,6 @@ final class Subscriber {
     return project;
   }
 
-  Caller caller() {
-    return caller;
-  }
-
   Outbox outbox() {
     return outbox;
   }
@@ -107,9 +115,9 @@ final class Subscriber {
     return outbox.isClosed();
   }
 
-  /** Queues a frame before the replay starts (connected, resync). */
-  void offer(Frame frame) {
-    outbox.offer(frame);
+  /** {@code resync_required} before the replay starts: the client's position is not continued. */
+  void resyncFirst(long position) {
+    channel.resync(position);
   }
 
   /**
@@ -137,7 +145,7 @@ final class Subscriber {
     if (!events.isEmpty() && events.get(0).prevId() != replayed) {
       // The events after the position are gone (purged since it was checked, or history changed).
       long head = log.head(project);
-      outbox.offer(Frame.resyncRequired(head));
+      channel.resync(head);
       replayed = head;
       synchronized (this) {
         cursor = head;
@@ -152,9 +160,9 @@ final class Subscriber {
           return;
         }
         // Deleted before the caller was authorized: what follows is the project it may read.
-        outbox.offer(Frame.resyncRequired(event.id()));
+        channel.resync(event.id());
       } else {
-        outbox.offer(Frame.replayed(event));
+        channel.replayed(event);
         onReplayed.run();
       }
       replayed = event.id();
@@ -178,7 +186,7 @@ final class Subscriber {
           if (held != null) {
             held.add(live.get(i)); // a gap started another replay: it holds the rest
           } else {
-            take(live.get(i), null);
+            take(new Encoded(live.get(i)));
           }
         }
       }
@@ -205,20 +213,21 @@ final class Subscriber {
   }
 
   /** A live event of this project, in id order (from the listener's thread: must not block). */
-  synchronized void deliver(StatusEvent event, Frame frame) {
+  synchronized void deliver(Encoded encoded) {
     if (held != null) {
       if (held.size() < capacity) {
-        held.add(event);
+        held.add(encoded.event());
       } else {
         heldOverflowed = true;
       }
       return;
     }
-    take(event, frame);
+    take(encoded);
   }
 
   /** A live event while live: sent if it continues the stream's position. */
-  private void take(StatusEvent event, Frame frame) {
+  private void take(Encoded encoded) {
+    var event = encoded.event();
     if (event.id() <= cursor) {
       return;
     }
@@ -242,7 +251,7 @@ final class Subscriber {
     }
     cursor = event.id();
     gapAt = -1;
-    outbox.offer(frame != null ? frame : Frame.live(event));
+    channel.event(encoded);
   }
 
   /**
@@ -256,7 +265,7 @@ final class Subscriber {
       outbox.close("history changed during replay");
       return;
     }
-    outbox.offer(Frame.resyncRequired(position));
+    channel.resync(position);
     cursor = position;
     gapAt = -1;
   }

@@ -2,7 +2,6 @@ package io.labsos.statusstream.stream.control;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.labsos.statusstream.access.control.Caller;
 import io.labsos.statusstream.events.entity.StatusEvent;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.Test;
 class SubscriberTest {
 
   private static final UUID PROJECT = UUID.randomUUID();
-  private static final Caller CALLER = new Caller("alice", Instant.now().plusSeconds(3600));
 
   /** The project's log, in memory; {@code onRead} runs before each read answers. */
   private final List<StatusEvent> log = new ArrayList<>();
@@ -50,7 +48,8 @@ class SubscriberTest {
   private Subscriber subscriber(int capacity) {
     var outbox = new Outbox(Runnable::run, capacity, new Outbox.Observer() {});
     var subscriber =
-        new Subscriber(PROJECT, CALLER, outbox, reader, Runnable::run, capacity, () -> {});
+        new Subscriber(
+            PROJECT, outbox, new SingleChannel(outbox), reader, Runnable::run, capacity, () -> {});
     outbox.attach(wire);
     outbox.writable();
     return subscriber;
@@ -65,8 +64,8 @@ class SubscriberTest {
     return ids;
   }
 
-  private static Frame live(StatusEvent event) {
-    return Frame.live(event);
+  private static Encoded live(StatusEvent event) {
+    return new Encoded(event);
   }
 
   @Test
@@ -80,12 +79,12 @@ class SubscriberTest {
         () -> {
           if (log.size() == 3) {
             var late = append();
-            subscriber.deliver(late, live(late));
+            subscriber.deliver(live(late));
           }
         };
     subscriber.start(0, 0);
     var after = append();
-    subscriber.deliver(after, live(after));
+    subscriber.deliver(live(after));
     assertThat(idsWritten()).containsExactly(10L, 20L, 30L, 40L, 50L);
   }
 
@@ -98,7 +97,7 @@ class SubscriberTest {
           if (reads == 1) {
             for (int i = 0; i < 3; i++) {
               var event = append();
-              subscriber.deliver(event, live(event));
+              subscriber.deliver(live(event));
             }
           }
         };
@@ -135,7 +134,7 @@ class SubscriberTest {
     subscriber.start(10, 30);
     assertThat(wire.text()).startsWith("id: 30\ndata: {\"type\":\"resync_required\"}\n\n");
     var next = append();
-    subscriber.deliver(next, live(next));
+    subscriber.deliver(live(next));
     assertThat(idsWritten()).containsExactly(40L);
   }
 
@@ -149,7 +148,7 @@ class SubscriberTest {
     subscriber.rewound(10);
     assertThat(wire.text()).endsWith("\n\nid: 10\ndata: {\"type\":\"resync_required\"}\n\n");
     var next = new StatusEvent(PROJECT, 15, 10, "{\"n\":15}", Instant.now());
-    subscriber.deliver(next, live(next));
+    subscriber.deliver(live(next));
     assertThat(idsWritten()).containsExactly(10L, 20L, 15L);
   }
 
@@ -161,7 +160,7 @@ class SubscriberTest {
     // 20 was not delivered live (a commit decoded before it was visible); 30 names it.
     append();
     var third = append();
-    subscriber.deliver(third, live(third));
+    subscriber.deliver(live(third));
     assertThat(idsWritten()).containsExactly(20L, 30L);
     assertThat(subscriber.isClosed()).isFalse();
   }
@@ -172,7 +171,7 @@ class SubscriberTest {
     append();
     subscriber.start(10, 10);
     var beyond = new StatusEvent(PROJECT, 30, 20, "{\"n\":30}", Instant.now());
-    subscriber.deliver(beyond, live(beyond));
+    subscriber.deliver(live(beyond));
     assertThat(subscriber.isClosed()).isTrue();
     assertThat(idsWritten()).isEmpty();
   }
@@ -183,9 +182,9 @@ class SubscriberTest {
     append();
     subscriber.start(10, 10);
     var deleted = new StatusEvent(PROJECT, 20, 10, StatusEvent.DELETED, Instant.now());
-    subscriber.deliver(deleted, live(deleted));
+    subscriber.deliver(live(deleted));
     var recreated = new StatusEvent(PROJECT, 30, 20, "{\"n\":30}", Instant.now());
-    subscriber.deliver(recreated, live(recreated));
+    subscriber.deliver(live(recreated));
     assertThat(subscriber.isClosed()).isTrue();
     assertThat(wire.text()).doesNotContain("project_deleted").doesNotContain("\"n\":30");
   }
@@ -232,7 +231,7 @@ class SubscriberTest {
     wire.full = true;
     for (int i = 0; i < 3; i++) {
       var event = append();
-      subscriber.deliver(event, live(event));
+      subscriber.deliver(live(event));
     }
     assertThat(subscriber.isClosed()).isTrue();
   }
