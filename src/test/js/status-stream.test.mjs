@@ -4,17 +4,8 @@
 // fetch and fake timers, and each test drives them by hand.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-
-// The module is a browser file with a .js name and no package.json near it, so Node would take it
-// for CommonJS: import a copy named .mjs instead (line numbers in failures stay the same).
-const source = fileURLToPath(new URL("../../main/webapp/js/status-stream.js", import.meta.url));
-const copy = join(mkdtempSync(join(tmpdir(), "status-stream-")), "status-stream.mjs");
-copyFileSync(source, copy);
-const { connect } = await import(pathToFileURL(copy).href);
+// The package's package.json says "type": "module", so Node loads the browser file as it is.
+import { connect } from "../../main/webapp/js/status-stream.js";
 
 const PROJECT = "6f1c2a3e-0000-4000-8000-000000000001";
 const BASE = "https://status.test";

@@ -1,20 +1,6 @@
-// status-stream browser client: a plain ES module, no build step.
-//
-//   import { connect } from "/js/status-stream.js";
-//   const stream = connect({
-//     projectId,
-//     getToken: async () => (await auth.session()).accessToken, // called before every (re)connect
-//     onEvent: (event) => { ... },        // each project event, parsed, exactly once, in order
-//     onState: (state) => { ... },        // connecting | open | reconnecting | polling | closed
-//     onResync: () => refetchEverything(),// the stream cannot replay what was missed
-//     retryMillis: 3000,                  // optional: the server's STREAM_RETRY_MILLIS
-//   });
-//   stream.close();
-//
-// It reconnects with exponential backoff and jitter (the server's retry, 3 s, doubling up to 30 s,
-// each delay drawn from half to one and a half times that), resumes from the last event id, fetches
-// a fresh token before every reconnect, falls back to the polling endpoint after repeated stream
-// failures and goes back to streaming when it can.
+// status-stream browser client: a plain ES module, no build step. Its API, options and behaviour
+// (reconnecting, backoff, polling, resync) are in README.md beside it, its types in
+// status-stream.d.ts.
 
 // The stream says `retry: 3000` (STREAM_RETRY_MILLIS), but EventSource does not tell us, so the
 // client starts from the same figure; pass `retryMillis` when the server is configured otherwise.
@@ -29,8 +15,26 @@ const PAGE = 1000; // events per polling request (the endpoint's largest limit)
 const EVENT_TYPES = new Set(["status_update", "progress_update", "new_proposal", "proposal_update", "proposal_deleted"]);
 
 // Event ids are decimal integers (19 digits and more): compared as BigInt, kept as text.
+/**
+ * @param {unknown} text
+ * @returns {text is string}
+ */
 const isId = (text) => typeof text === "string" && /^[0-9]+$/.test(text);
 
+// The types are declared in status-stream.d.ts; `tsc --checkJs` checks this file against them
+// (src/test/js/check-types.sh).
+/** @typedef {import("./status-stream.js").ConnectOptions} ConnectOptions */
+/** @typedef {import("./status-stream.js").StatusStream} StatusStream */
+/** @typedef {import("./status-stream.js").StreamState} StreamState */
+/** @typedef {{ events: { id: unknown, data: unknown }[], lastEventId: string, resyncRequired?: boolean }} EventPage */
+
+/**
+ * Opens the project's stream and keeps it open, resuming, backing off and polling, until
+ * `close()` (README.md beside this file).
+ *
+ * @param {ConnectOptions} options
+ * @returns {StatusStream}
+ */
 export function connect({
   projectId,
   getToken,
@@ -47,13 +51,18 @@ export function connect({
   random = Math.random,
   now = Date.now,
 }) {
+  /** @type {string | null} */
   let lastEventId = null;
   let failures = 0;
+  /** @type {EventSource | null} */
   let source = null;
+  /** @type {unknown} */
   let timer = null;
   let closed = false;
+  /** @type {StreamState | null} */
   let state = null;
 
+  /** @param {StreamState} next */
   const setState = (next) => {
     if (next !== state) {
       state = next;
@@ -62,6 +71,7 @@ export function connect({
   };
 
   // Every project event passes here: ids only grow, so nothing is handed over twice.
+  /** @type {(id: string | null, data: any) => void} */
   const deliver = (id, data) => {
     if (id !== null && lastEventId !== null && BigInt(id) <= BigInt(lastEventId)) {
       return;
@@ -91,6 +101,7 @@ export function connect({
   // The server cannot replay from our position (retention passed it, or the database was
   // restored): from now on, what counts is where the server continues, `position` (null: from
   // whatever comes next), even when it is below the id we had. The app refetches its state.
+  /** @param {string | null} position */
   const resync = (position) => {
     lastEventId = position;
     try {
@@ -100,6 +111,7 @@ export function connect({
     }
   };
 
+  /** @type {(fn: () => void, delay: number) => void} */
   const schedule = (fn, delay) => {
     clearTimeout(timer);
     timer = setTimeout(fn, delay);
@@ -181,6 +193,7 @@ export function connect({
 
   // One answer of the polling endpoint, events after `after` (null: from the oldest retained);
   // null when there is none to use (an error status, a malformed body, or close() meanwhile).
+  /** @type {(token: string, after: string | null) => Promise<EventPage | null>} */
   async function page(token, after) {
     const url = new URL(`${baseUrl}/api/projects/${encodeURIComponent(projectId)}/events`, globalThis.location?.href);
     if (after !== null) url.searchParams.set("after", after);
@@ -194,6 +207,7 @@ export function connect({
 
   // Reads on from the answer `body` to the end of the log without handing anything over, and
   // returns the position there (null when a page could not be read).
+  /** @type {(token: string, body: EventPage | null) => Promise<string | null>} */
   async function skipToEnd(token, body) {
     while (body !== null && body.events.length >= PAGE) {
       const next = await page(token, body.lastEventId);

@@ -32,6 +32,37 @@ class DeploymentTest {
   /** JVM memory outside the heap: metaspace, JIT code cache, thread stacks, direct buffers. */
   private static final long NON_HEAP_BYTES = 512L << 20;
 
+  /**
+   * Where the Open Liberty image has Liberty write (its Dockerfile's ENV: LOG_DIR and
+   * WLP_OUTPUT_DIR), and /tmp, where the server script writes its here-documents and the JVM its
+   * temporary files. The server's configuration, /config, is only read.
+   */
+  private static final String IMAGE_LOG_DIR = "/logs";
+
+  private static final String IMAGE_OUTPUT_DIR = "/opt/ol/wlp/output";
+
+  /**
+   * The image names its one server defaultServer: its output is in WLP_OUTPUT_DIR/defaultServer.
+   */
+  private static final String IMAGE_SERVER = "defaultServer";
+
+  /**
+   * Variables of the image's start script (docker-server.sh) that make it write into /config before
+   * the server starts (a TLS configuration snippet, a keystore from mounted certificates, the
+   * cluster's CA certificates): with a read-only root, the container would not start.
+   */
+  private static final Set<String> IMAGE_VARIABLES_THAT_WRITE_CONFIG =
+      Set.of("SSL", "TLS", "TLS_DIR", "SEC_IMPORT_K8S_CERTS", "SEC_TLS_TRUSTDEFAULTCERTS");
+
+  /** The recommended labels the base puts on every object (version is the overlay's). */
+  private static final Set<String> RECOMMENDED_LABELS =
+      Set.of(
+          "app.kubernetes.io/name",
+          "app.kubernetes.io/instance",
+          "app.kubernetes.io/component",
+          "app.kubernetes.io/part-of",
+          "app.kubernetes.io/managed-by");
+
   private static List<Map<String, Object>> objects;
   private static Map<String, Object> pod;
   private static Map<String, Object> container;
@@ -275,6 +306,132 @@ class DeploymentTest {
       case "Gi" -> value << 30;
       default -> throw new AssertionError(unit);
     };
+  }
+
+  @Test
+  void theRootFilesystemIsReadOnlyAndEveryFolderLibertyWritesIsAVolume() {
+    assertThat((Boolean) at(container, "securityContext", "readOnlyRootFilesystem")).isTrue();
+    var writable = writableFolders();
+    var env = environment();
+    var logDir = env.getOrDefault("LOG_DIR", IMAGE_LOG_DIR);
+    var outputDir = env.getOrDefault("WLP_OUTPUT_DIR", IMAGE_OUTPUT_DIR);
+    assertThat(logDir).as("LOG_DIR").satisfies(dir -> assertWritable(dir, writable));
+    assertThat(outputDir).as("WLP_OUTPUT_DIR").satisfies(dir -> assertWritable(dir, writable));
+    assertWritable("/tmp", writable);
+    // Every file server.xml writes is under LOG_DIR or the server's output folder.
+    var serverOutput = outputDir + "/" + IMAGE_SERVER;
+    var written = ServiceFacts.serverXmlPaths();
+    assertThat(written).as("paths server.xml writes").isNotEmpty();
+    for (var path : written) {
+      var resolved =
+          path.replace("${LOG_DIR}", logDir)
+              .replace("${server.output.dir}", serverOutput)
+              .replace("${wlp.output.dir}", outputDir);
+      assertThat(resolved).as(path).doesNotContain("${");
+      assertWritable(resolved, writable);
+    }
+    // The image's start script writes /config only when told to by these.
+    assertThat(env.keySet()).doesNotContainAnyElementsOf(IMAGE_VARIABLES_THAT_WRITE_CONFIG);
+    assertThat(writable).noneMatch(dir -> dir.startsWith("/etc/x509"));
+  }
+
+  /** The container's mount paths of writable volumes, each an emptyDir with a size limit. */
+  private static Set<String> writableFolders() {
+    Map<String, Map<String, Object>> volumes = new java.util.HashMap<>();
+    List<Map<String, Object>> declared = at(pod, "volumes");
+    for (var volume : declared == null ? List.<Map<String, Object>>of() : declared) {
+      volumes.put((String) volume.get("name"), volume);
+    }
+    var folders = new java.util.TreeSet<String>();
+    List<Map<String, Object>> mounts = at(container, "volumeMounts");
+    for (var mount : mounts == null ? List.<Map<String, Object>>of() : mounts) {
+      var volume = volumes.get((String) mount.get("name"));
+      assertThat(volume).as("volume " + mount.get("name")).isNotNull();
+      if (Boolean.TRUE.equals(mount.get("readOnly"))) {
+        continue;
+      }
+      assertThat((Object) at(volume, "emptyDir", "sizeLimit"))
+          .as("a size limit on " + mount.get("mountPath"))
+          .isNotNull();
+      folders.add((String) mount.get("mountPath"));
+    }
+    return folders;
+  }
+
+  private static void assertWritable(String path, Set<String> writable) {
+    assertThat(writable)
+        .as(path + " is on a writable volume")
+        .anyMatch(dir -> path.equals(dir) || path.startsWith(dir + "/"));
+  }
+
+  @Test
+  void thePodCarriesNoServiceAccountToken() {
+    assertThat((Boolean) at(pod, "automountServiceAccountToken")).isFalse();
+  }
+
+  @Test
+  void everyObjectHasTheRecommendedLabelsAndSelectorsUseTheNameAlone() {
+    for (var object : objects) {
+      Map<String, String> labels = at(object, "metadata", "labels");
+      assertThat(labels)
+          .as(object.get("kind") + " labels")
+          .containsKeys(RECOMMENDED_LABELS.toArray(String[]::new));
+    }
+    var deployment = only(objects, "Deployment");
+    Map<String, String> podLabels = at(deployment, "spec", "template", "metadata", "labels");
+    assertThat(podLabels).containsKeys(RECOMMENDED_LABELS.toArray(String[]::new));
+    // A Deployment's selector cannot change: it names only what never will.
+    Map<String, String> selector = at(deployment, "spec", "selector", "matchLabels");
+    assertThat(selector).containsOnlyKeys("app.kubernetes.io/name");
+  }
+
+  @Test
+  void podsSpreadOverZonesAndNodes() {
+    Map<String, String> podLabels =
+        at(only(objects, "Deployment"), "spec", "template", "metadata", "labels");
+    List<Map<String, Object>> constraints = at(pod, "topologySpreadConstraints");
+    var keys = new java.util.HashSet<String>();
+    for (var constraint : constraints) {
+      Map<String, String> selector = at(constraint, "labelSelector", "matchLabels");
+      assertThat(podLabels).containsAllEntriesOf(selector);
+      assertThat((Integer) constraint.get("maxSkew")).isEqualTo(1);
+      keys.add((String) constraint.get("topologyKey"));
+    }
+    assertThat(keys).contains("topology.kubernetes.io/zone", "kubernetes.io/hostname");
+  }
+
+  @Test
+  void theNetworkPolicyLetsTheIngressReachTheHttpPortAndMonitoringTheManagementPort() {
+    var policy = only(objects, "NetworkPolicy");
+    Map<String, String> podLabels =
+        at(only(objects, "Deployment"), "spec", "template", "metadata", "labels");
+    Map<String, String> selector = at(policy, "spec", "podSelector", "matchLabels");
+    assertThat(selector).isNotEmpty();
+    assertThat(podLabels).containsAllEntriesOf(selector);
+    assertThat((List<String>) at(policy, "spec", "policyTypes")).contains("Ingress");
+
+    // Which namespaces may reach which port: every rule names its ports and its sources.
+    var sources = new java.util.HashMap<Integer, Set<String>>();
+    List<Map<String, Object>> rules = at(policy, "spec", "ingress");
+    for (var rule : rules) {
+      List<Map<String, Object>> ports = at(rule, "ports");
+      List<Map<String, Object>> from = at(rule, "from");
+      assertThat(ports).as("a rule without ports opens every port").isNotEmpty();
+      assertThat(from).as("a rule without sources admits anyone").isNotEmpty();
+      var namespaces = new java.util.HashSet<String>();
+      for (var peer : from) {
+        assertThat(peer).as("sources are namespaces").containsOnlyKeys("namespaceSelector");
+        namespaces.add(at(peer, "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name"));
+      }
+      for (var port : ports) {
+        sources
+            .computeIfAbsent(containerPort(port.get("port")), p -> new java.util.HashSet<>())
+            .addAll(namespaces);
+      }
+    }
+    assertThat(sources).containsOnlyKeys(httpPort(), managementPort());
+    assertThat(sources.get(httpPort())).containsExactly("ingress-nginx");
+    assertThat(sources.get(managementPort())).containsExactly("monitoring");
   }
 
   @Test

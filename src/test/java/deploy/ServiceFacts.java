@@ -93,6 +93,84 @@ final class ServiceFacts {
     return names;
   }
 
+  /**
+   * A metric the sources register: {@code registry.counter(...)}, {@code gauge}, {@code timer} or
+   * {@code histogram}, named by a string or by {@code Metadata.builder().withName(...)}.
+   */
+  private static final Pattern REGISTERED_METRIC =
+      Pattern.compile(
+          "\\.(counter|gauge|timer|histogram)\\(\\s*(?:Metadata\\.builder\\(\\)\\s*"
+              + "\\.withName\\(\\s*)?\"([a-z0-9_]+)\"");
+
+  /**
+   * The series names the service's own metrics have at /metrics, as MicroProfile Metrics writes
+   * them in Prometheus text: a counter as {@code _total}; a gauge as named; a timer in seconds,
+   * with its quantiles, {@code _bucket}, {@code _count}, {@code _sum} and {@code _max}; a histogram
+   * likewise, without the unit. Mapped by the metric's main name (a timer's is {@code _seconds}).
+   */
+  static Map<String, Set<String>> exportedMetrics() {
+    var metrics = new java.util.TreeMap<String, Set<String>>();
+    try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
+      for (var file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+        var matcher = REGISTERED_METRIC.matcher(Files.readString(file));
+        while (matcher.find()) {
+          var name = matcher.group(2);
+          var main =
+              switch (matcher.group(1)) {
+                case "counter" -> name + "_total";
+                case "timer" -> name + "_seconds";
+                default -> name;
+              };
+          var series = new LinkedHashSet<String>();
+          series.add(main);
+          if (matcher.group(1).equals("timer") || matcher.group(1).equals("histogram")) {
+            for (var suffix : new String[] {"_bucket", "_count", "_sum", "_max"}) {
+              series.add(main + suffix);
+            }
+          }
+          metrics.put(main, series);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return metrics;
+  }
+
+  /** The metric names in the first column of the operations guide's "Metrics" table. */
+  static Set<String> documentedMetrics() {
+    var names = new LinkedHashSet<String>();
+    boolean inSection = false;
+    for (var line : Manifests.read(Path.of("docs/operations.md")).split("\n")) {
+      if (line.startsWith("## ")) {
+        inSection = line.substring(3).trim().equals("Metrics");
+      } else if (inSection && line.startsWith("| `")) {
+        var matcher = Pattern.compile("`([a-z0-9_]+)`").matcher(line.split("\\|")[1]);
+        while (matcher.find()) {
+          names.add(matcher.group(1));
+        }
+      }
+    }
+    return names;
+  }
+
+  /**
+   * The files and folders server.xml has Liberty write: {@code filePath} attributes and the
+   * defaults of variables that name a folder under the server's output ({@code LOG_DIR}).
+   */
+  static Set<String> serverXmlPaths() {
+    var paths = new LinkedHashSet<String>();
+    var text = Manifests.read(Path.of("server.xml"));
+    var filePath = Pattern.compile("filePath=\"([^\"]+)\"").matcher(text);
+    while (filePath.find()) {
+      paths.add(filePath.group(1));
+    }
+    serverVariables().values().stream()
+        .filter(value -> value.startsWith("${server.output.dir}"))
+        .forEach(paths::add);
+    return paths;
+  }
+
   /** Health check kinds the sources implement: Startup, Liveness, Readiness. */
   static Set<String> healthCheckKinds() {
     var kinds = new LinkedHashSet<String>();

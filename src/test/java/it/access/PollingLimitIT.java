@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import it.Api;
 import it.Db;
 import it.Http;
+import it.Metrics;
 import it.ServiceTest;
 import it.Tokens;
 import java.net.http.HttpRequest;
@@ -54,6 +55,7 @@ class PollingLimitIT extends ServiceTest {
       // (Generous: once, on a heavily loaded machine, 10 s were not enough.)
       await().atMost(Duration.ofSeconds(40)).until(() -> pollsWaitingForTheLog() >= 4);
 
+      var refusals = Metrics.value("status_stream_limit_refusals_total", "limit", "polls");
       var refused =
           Http.get(
               Api.events(base, project, null),
@@ -62,6 +64,9 @@ class PollingLimitIT extends ServiceTest {
       assertThat(refused.statusCode()).isEqualTo(429);
       assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
       assertThat(Http.json(refused.body()).getString("error")).isEqualTo("too_many_requests");
+      // Operators see the 429s at /metrics (other tests may add theirs meanwhile).
+      assertThat(Metrics.value("status_stream_limit_refusals_total", "limit", "polls"))
+          .isGreaterThanOrEqualTo(refusals + 1);
 
       // Another user is not affected: admitted (and waiting for the log like the others).
       inFlight.add(poll(project, "neighbour"));

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import it.Api;
 import it.Db;
 import it.Http;
+import it.Metrics;
 import it.ServiceTest;
 import it.SseClient;
 import it.Tokens;
@@ -150,6 +151,7 @@ class SecurityIT extends ServiceTest {
       for (int i = 0; i < 16; i++) {
         open.add(Api.stream(base, project, "heavy"));
       }
+      var refusals = Metrics.value("status_stream_limit_refusals_total", "limit", "streams");
       var refused =
           Http.get(
               Api.status(base, project, null),
@@ -158,6 +160,8 @@ class SecurityIT extends ServiceTest {
       assertThat(refused.statusCode()).isEqualTo(429);
       assertThat(refused.headers().firstValue("Retry-After")).isPresent();
       assertThat(Http.json(refused.body()).getString("error")).isEqualTo("too_many_streams");
+      assertThat(Metrics.value("status_stream_limit_refusals_total", "limit", "streams"))
+          .isGreaterThanOrEqualTo(refusals + 1);
       // Another user is not affected.
       Db.exec("INSERT INTO project_members (project_id, user_id) VALUES (?, 'light')", project);
       try (var other = Api.stream(base, project, "light")) {

@@ -105,6 +105,34 @@ class OpenApiIT extends ServiceTest {
   }
 
   @Test
+  void metricsAnswersItsDocumentedParametersAsDocumented() {
+    var operation =
+        document().getJsonObject("paths").getJsonObject("/metrics").getJsonObject("get");
+    var responses = operation.getJsonObject("responses").keySet();
+    var scope =
+        operation.getJsonArray("parameters").stream()
+            .map(JsonValue::asJsonObject)
+            .filter(p -> p.getString("name").equals("scope"))
+            .findFirst()
+            .orElseThrow();
+    for (var value : scope.getJsonObject("schema").getJsonArray("enum")) {
+      var name = ((JsonString) value).getString();
+      assertThat(Http.get(Api.management("/metrics?scope=" + name)).statusCode())
+          .as(name)
+          .isEqualTo(200);
+    }
+    var one =
+        Http.get(Api.management("/metrics?scope=application&name=status_stream_open_streams"));
+    assertThat(one.statusCode()).isEqualTo(200);
+    assertThat(one.body()).contains("status_stream_open_streams");
+    for (var unknown : java.util.List.of("/metrics?scope=nope", "/metrics?name=nope")) {
+      var status = Http.get(Api.management(unknown)).statusCode();
+      assertThat(status).as(unknown).isEqualTo(404);
+      assertThat(responses).contains(String.valueOf(status));
+    }
+  }
+
+  @Test
   void refusalsAndAnswersHaveTheDocumentedShape() {
     var document = document();
     var user = "openapi-" + UUID.randomUUID();

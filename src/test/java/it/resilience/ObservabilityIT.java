@@ -27,7 +27,12 @@ class ObservabilityIT extends ServiceTest {
             "status_stream_events_replayed_total",
             "status_stream_slow_client_disconnects_total",
             "status_stream_delivery_lag_seconds_bucket",
-            "status_stream_project_subscribers_bucket");
+            "status_stream_project_subscribers_bucket",
+            "status_stream_limit_refusals_total{limit=\"streams\"",
+            "status_stream_limit_refusals_total{limit=\"polls\"",
+            "status_stream_listener_outage_seconds");
+    // Ready (awaited before each test) means the listener is connected: no outage.
+    assertThat(Metrics.value(base, "status_stream_listener_outage_seconds")).isZero();
 
     var delivered = Metrics.value(base, "status_stream_events_delivered_total");
     var replayed = Metrics.value(base, "status_stream_events_replayed_total");

@@ -94,6 +94,20 @@ public class AllowedOrigins {
     return true;
   }
 
+  /**
+   * Adds the CORS headers of a public file: {@code Access-Control-Allow-Origin} for an allowed
+   * origin, without credentials (the file holds nothing of the caller's), and {@code Vary: Origin}
+   * on every answer, also one without an origin: the file is cacheable, and a shared cache must not
+   * hand one origin's answer to another.
+   */
+  public void addPublicCorsHeaders(HttpServletRequest request, HttpServletResponse response) {
+    response.addHeader("Vary", "Origin");
+    var origin = request.getHeader("Origin");
+    if (allows(origin)) {
+      response.setHeader("Access-Control-Allow-Origin", origin);
+    }
+  }
+
   /** The origin as browsers send it (lower-case scheme and host), or null for anything else. */
   static String origin(String text) {
     try {

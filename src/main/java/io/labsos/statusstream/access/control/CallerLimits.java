@@ -30,6 +30,8 @@ public class CallerLimits {
   @ConfigProperty(name = "POLL_MAX_PER_USER", defaultValue = "4")
   int maxPolls;
 
+  @Inject LimitRefusals refusals;
+
   private final Map<String, Integer> streams = new ConcurrentHashMap<>();
   private final Map<String, Integer> polls = new ConcurrentHashMap<>();
 
@@ -51,7 +53,7 @@ public class CallerLimits {
     return take(polls, maxPolls, subject, LimitReached.Limit.POLLS, POLL_RETRY_SECONDS);
   }
 
-  private static Slot take(
+  private Slot take(
       Map<String, Integer> held,
       int max,
       String subject,
@@ -69,6 +71,7 @@ public class CallerLimits {
           return current + 1;
         });
     if (!admitted[0]) {
+      refusals.refused(limit);
       throw new LimitReached(limit, retryAfterSeconds);
     }
     return new Slot(() -> held.computeIfPresent(subject, (user, n) -> n > 1 ? n - 1 : null));

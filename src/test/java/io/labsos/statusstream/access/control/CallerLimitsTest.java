@@ -4,14 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class CallerLimitsTest {
 
-  private static CallerLimits limits(int streams, int polls) {
+  /** The refusals counted, in order, instead of at /metrics. */
+  private final List<LimitReached.Limit> refused = new ArrayList<>();
+
+  private CallerLimits limits(int streams, int polls) {
     var limits = new CallerLimits();
     limits.maxStreams = streams;
     limits.maxPolls = polls;
+    limits.refusals =
+        new LimitRefusals() {
+          @Override
+          void refused(LimitReached.Limit limit) {
+            refused.add(limit);
+          }
+        };
     return limits;
   }
 
@@ -30,6 +41,7 @@ class CallerLimitsTest {
     // Another user, and the same user's polls, are not affected.
     limits.stream("bob");
     limits.poll("ann");
+    assertThat(refused).containsExactly(LimitReached.Limit.STREAMS);
   }
 
   @Test
@@ -45,6 +57,7 @@ class CallerLimitsTest {
               });
     }
     limits.poll("ann").close();
+    assertThat(refused).containsExactly(LimitReached.Limit.POLLS);
   }
 
   @Test

@@ -1,0 +1,58 @@
+// The browser client as a package (src/main/webapp/js): what package.json points to is there and
+// shipped, and the options are the same in the module, its declarations and its README. The type
+// check (check-types.sh) covers the types; this covers what tsc cannot see.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+
+const dir = new URL("../../main/webapp/js/", import.meta.url);
+const read = (name) => readFileSync(new URL(name, dir), "utf8");
+const pkg = JSON.parse(read("package.json"));
+
+test("package.json points to files that are there and in the package", () => {
+  assert.match(pkg.version, /^\d+\.\d+\.\d+$/);
+  assert.equal(pkg.type, "module");
+  const main = pkg.exports["."];
+  assert.equal(main.types, pkg.types);
+  assert.deepEqual(Object.keys(main), ["types", "default"], "types first: TypeScript takes the first match");
+  for (const target of [main.types, main.default]) {
+    const name = target.replace(/^\.\//, "");
+    assert.ok(existsSync(new URL(name, dir)), `${name} exists`);
+    assert.ok(pkg.files.includes(name), `${name} is in "files"`);
+  }
+  for (const name of pkg.files) assert.ok(existsSync(new URL(name, dir)), `${name} exists`);
+});
+
+/** The names of connect()'s destructured options in the module. */
+function optionsTheModuleReads() {
+  const source = read("status-stream.js");
+  const params = source.match(/export function connect\(\{([\s\S]*?)\n\}\)/)[1];
+  return params
+    .split("\n")
+    .map((line) => line.replace(/\/\/.*$/, "").trim())
+    .filter((line) => line !== "")
+    .map((line) => line.match(/^([A-Za-z]+)\b/)[1]);
+}
+
+/** The properties of ConnectOptions in the declarations. */
+function optionsDeclared() {
+  const declarations = read("status-stream.d.ts");
+  const body = declarations.match(/export interface ConnectOptions \{([\s\S]*?)\n\}/)[1];
+  return [...body.matchAll(/^ {2}([A-Za-z]+)\??:/gm)].map((match) => match[1]);
+}
+
+test("the declarations name exactly the options the module reads", () => {
+  assert.deepEqual(optionsDeclared().sort(), optionsTheModuleReads().sort());
+});
+
+test("the README's table documents every option", () => {
+  const readme = read("README.md");
+  const table = readme.slice(readme.indexOf("| option |"), readme.indexOf("\n\n", readme.indexOf("| option |")));
+  const documented = new Set(
+    table
+      .split("\n")
+      .map((row) => row.split("|")[1] ?? "")
+      .flatMap((cell) => [...cell.matchAll(/`([A-Za-z]+)`/g)].map((match) => match[1])),
+  );
+  for (const option of optionsTheModuleReads()) assert.ok(documented.has(option), `${option} is documented`);
+});
