@@ -144,6 +144,55 @@ public final class JarServer implements AutoCloseable {
     return process != null && process.isAlive();
   }
 
+  /** The process ids of the server: the launcher and the JVM it started. */
+  public List<Long> pids() {
+    var all = new java.util.ArrayList<Long>();
+    if (process != null) {
+      all.add(process.pid());
+      process.descendants().forEach(child -> all.add(child.pid()));
+    }
+    return all;
+  }
+
+  /** Kills the server at once (SIGKILL), as a node that dies does: nothing runs to the end. */
+  public void kill() throws InterruptedException {
+    if (process == null) {
+      return;
+    }
+    var all = new java.util.ArrayList<>(process.descendants().toList());
+    all.forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+    for (var child : all) {
+      child.onExit().completeOnTimeout(null, 30, TimeUnit.SECONDS).join();
+    }
+    process = null;
+  }
+
+  /** Freezes the server (SIGSTOP): it holds its sockets and does nothing, as a paused VM. */
+  public void suspend() {
+    signal("-STOP");
+  }
+
+  /** Lets a frozen server go on (SIGCONT). */
+  public void resume() {
+    signal("-CONT");
+  }
+
+  private void signal(String signal) {
+    for (var pid : pids()) {
+      try {
+        var kill = new ProcessBuilder("kill", signal, String.valueOf(pid)).inheritIO().start();
+        kill.waitFor(10, TimeUnit.SECONDS);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
   /** Stops the launcher and the server JVM it started (the jar carries jvm.options). */
   public void stop() throws InterruptedException {
     if (process == null) {

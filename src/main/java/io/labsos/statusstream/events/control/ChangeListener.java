@@ -20,12 +20,12 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.metrics.Counter;
+import org.eclipse.microprofile.metrics.Metadata;
 import org.eclipse.microprofile.metrics.MetricRegistry;
 
 /**
@@ -44,7 +44,6 @@ import org.eclipse.microprofile.metrics.MetricRegistry;
 public class ChangeListener {
 
   private static final Logger LOG = Logger.getLogger(ChangeListener.class.getName());
-  private static final long MAX_BACKOFF_MILLIS = 3_000;
   private static final long UNAVAILABLE_RETRY_MILLIS = 10_000;
 
   /** How often a project the log does not show yet (a commit not visible yet) is read again. */
@@ -54,11 +53,15 @@ public class ChangeListener {
   @Inject Database database;
   @Inject LogFollower follower;
   @Inject MetricRegistry metrics;
+  @Inject KafkaSettings kafka;
 
   @Resource(lookup = "concurrent/listener")
   ManagedExecutorService executor;
 
-  /** {@code notify} or {@code logical}: see {@link NotifyCapture} and {@link LogicalCapture}. */
+  /**
+   * {@code notify}, {@code logical} or {@code kafka}: see {@link NotifyCapture}, {@link
+   * LogicalCapture} and {@link KafkaCapture}.
+   */
   @Inject
   @ConfigProperty(name = "CHANGE_CAPTURE", defaultValue = "notify")
   String mode;
@@ -75,15 +78,29 @@ public class ChangeListener {
   private volatile Capture capture;
   private Future<?> task;
   private Counter reconnects;
+  private Counter foreignRecords;
 
   void start(@Observes Startup startup) {
     reconnects = metrics.counter("status_stream_listener_reconnects");
-    if (!"notify".equals(mode) && !"logical".equals(mode)) {
-      var problem = "CHANGE_CAPTURE must be notify or logical";
+    var problem =
+        switch (mode) {
+          case "notify", "logical" -> null;
+          case "kafka" -> kafka.problems().isEmpty() ? null : String.join("; ", kafka.problems());
+          default -> "CHANGE_CAPTURE must be notify, logical or kafka";
+        };
+    if (problem != null) {
       state.impossible(problem, problem);
       LOG.severe(problem + ": the listener does not start, the instance stays not ready");
       stopped.countDown();
       return;
+    }
+    if ("kafka".equals(mode)) {
+      foreignRecords =
+          metrics.counter(
+              Metadata.builder()
+                  .withName("status_stream_kafka_foreign_records")
+                  .withDescription("Records on the topic that are not the relay's, skipped")
+                  .build());
     }
     Runnable loop = this::run;
     task =
@@ -190,8 +207,12 @@ public class ChangeListener {
             break;
           }
           failures++;
-          state.lost(describe(e));
-          long delay = backoffMillis(failures);
+          if (e instanceof CaptureFailed failed) {
+            state.lost(describe(e), failed.reason());
+          } else {
+            state.lost(describe(e));
+          }
+          long delay = Backoff.millis(failures);
           LOG.log(
               failures == 1 ? Level.WARNING : Level.INFO,
               "Listener connection lost or unavailable ({0}); retry {1} in {2} ms",
@@ -211,6 +232,9 @@ public class ChangeListener {
   private Capture newCapture() {
     if ("logical".equals(mode)) {
       return new LogicalCapture(schemaName -> LogicalFeed.Settings.of(database, schemaName));
+    }
+    if ("kafka".equals(mode)) {
+      return new KafkaCapture(kafka, kafka.clientId("instance"), foreignRecords);
     }
     return new NotifyCapture();
   }
@@ -233,22 +257,8 @@ public class ChangeListener {
     return e.getClass().getSimpleName() + ": " + message;
   }
 
-  private static long backoffMillis(int failures) {
-    long base = Math.min(MAX_BACKOFF_MILLIS, 250L << Math.min(failures - 1, 10));
-    return base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
-  }
-
   private void sleep(long millis) {
-    long until = System.currentTimeMillis() + millis;
-    while (running && System.currentTimeMillis() < until) {
-      try {
-        Thread.sleep(Math.min(200, Math.max(1, until - System.currentTimeMillis())));
-      } catch (InterruptedException e) {
-        if (!running) {
-          return;
-        }
-      }
-    }
+    Backoff.sleep(millis, () -> running);
   }
 
   private static void closeQuietly(Connection c) {

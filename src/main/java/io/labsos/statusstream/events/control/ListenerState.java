@@ -57,6 +57,18 @@ final class ListenerState {
   }
 
   /**
+   * The capture failed for a reason readiness should name (the brokers, the relay): a passing
+   * outage all the same, retried with backoff.
+   *
+   * @param reason a fixed text that names no host, user or database
+   */
+  void lost(String failure, String reason) {
+    down();
+    problem = reason;
+    lastFailure = failure;
+  }
+
+  /**
    * The configuration or the database does not allow capturing at all.
    *
    * @param reason a fixed text that names no host, user or database: what readiness may show
