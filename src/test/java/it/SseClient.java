@@ -143,6 +143,11 @@ public final class SseClient implements AutoCloseable {
     return ended;
   }
 
+  /** Whether the request failed before any answer (refused, reset, or a TLS handshake failed). */
+  public boolean failed() {
+    return response.isCompletedExceptionally();
+  }
+
   public SseClient awaitProjectEvents(int count) {
     try {
       await().atMost(Duration.ofSeconds(30)).until(() -> projectEvents().size() >= count);

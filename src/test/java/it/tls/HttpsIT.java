@@ -121,7 +121,7 @@ class HttpsIT {
               "Bearer " + Tokens.forUser(user));
       await()
           .atMost(Duration.ofSeconds(30))
-          .until(() -> !stream.events().isEmpty() || stream.ended());
+          .until(() -> !stream.events().isEmpty() || stream.ended() || stream.failed());
       assertThat(stream.status()).as("stream %d: %s", i, stream.lines()).isEqualTo(200);
       streams.add(stream);
     }
