@@ -307,6 +307,7 @@ class HttpsIT {
                 HttpResponse.BodyHandlers.ofString());
     assertThat(plain.statusCode()).isEqualTo(200);
     assertThat(plain.version()).as("h2c is off").isEqualTo(HttpClient.Version.HTTP_1_1);
+    assertThat(plain.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
 
     // Health and metrics stay on the management port, plain HTTP.
     var health =

@@ -67,6 +67,7 @@ public class TlsSettings {
       certificate = path(certificateSet.get(), BAD_CERT_PATH, found);
       key = path(keySet.get(), BAD_KEY_PATH, found);
     }
+    // Liberty's working directory is the server's output folder, which server.xml's default names.
     folder = folderText.map(Path::of).orElse(Path.of("tls")).toAbsolutePath();
     problems = List.copyOf(found);
     if (!problems.isEmpty()) {
