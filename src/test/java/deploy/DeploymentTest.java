@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Kubernetes base in deploy/ against the service it deploys: the probes ask the health checks
- * the service has, on the port it listens on, every variable set is one it reads, and the stop
- * sequence fits in the grace period. No cluster: the manifests are rendered and read.
+ * the service has, on the port it listens on, every variable set is one it reads, HTTPS is served
+ * from a mounted TLS Secret, and the stop sequence fits in the grace period. No cluster: the
+ * manifests are rendered and read.
  */
 class DeploymentTest {
 
@@ -153,6 +154,13 @@ class DeploymentTest {
         value != null ? value : ServiceFacts.serverVariables().get("MANAGEMENT_PORT"));
   }
 
+  /** HTTPS_PORT as the pod sets it, else server.xml's default. */
+  private static int httpsPort() {
+    var value = environment().get("HTTPS_PORT");
+    return Integer.parseInt(
+        value != null ? value : ServiceFacts.serverVariables().get("HTTPS_PORT"));
+  }
+
   /** HTTP_PORT as the pod sets it, else server.xml's default. */
   private static int httpPort() {
     var value = environment().get("HTTP_PORT");
@@ -186,6 +194,10 @@ class DeploymentTest {
     var names = environment().keySet();
     assertThat(names).isNotEmpty();
     assertThat(known).as("variables the service or Liberty reads").containsAll(names);
+    // And each is documented where an operator looks for it.
+    var tables = new LinkedHashSet<>(documented);
+    tables.addAll(ServiceFacts.documentedVariables("docs/operations.md", "Logs"));
+    assertThat(tables).as("the README's configuration and the logs table").containsAll(names);
   }
 
   /**
@@ -308,6 +320,68 @@ class DeploymentTest {
     };
   }
 
+  /**
+   * Where Open Liberty's image keeps the server's output (WLP_OUTPUT_DIR, server defaultServer).
+   */
+  private static final String IMAGE_SERVER_OUTPUT = "/opt/ol/wlp/output/defaultServer";
+
+  @Test
+  void httpsServesTheMountedTlsSecretOnTheServersHttpsPort() {
+    var environment = environment();
+    var certificate = environment.get("TLS_CERT_FILE");
+    var key = environment.get("TLS_KEY_FILE");
+    assertThat(certificate).as("TLS_CERT_FILE").isNotBlank();
+    assertThat(key).as("TLS_KEY_FILE").isNotBlank();
+    var folder = certificate.substring(0, certificate.lastIndexOf('/'));
+    assertThat(key).as("both files in one mounted Secret").startsWith(folder + "/");
+
+    // A whole Secret volume at that folder (Kubernetes updates no subPath mount on renewal), whose
+    // keys are the kubernetes.io/tls ones.
+    var mount = volumeMount(folder);
+    assertThat(mount).as("a volume mounted at " + folder).isNotNull();
+    assertThat(mount).doesNotContainKey("subPath");
+    assertThat(mount.get("readOnly")).isEqualTo(true);
+    var volume = volume((String) mount.get("name"));
+    assertThat((String) at(volume, "secret", "secretName")).isNotBlank();
+    assertThat((Object) at(volume, "secret", "items")).as("the Secret's own keys").isNull();
+    assertThat(certificate).endsWith("/tls.crt");
+    assertThat(key).endsWith("/tls.key");
+
+    // The container's https port is the server's HTTPS_PORT, and the Service publishes it.
+    var httpsPort =
+        Integer.parseInt(
+            environment.getOrDefault(
+                "HTTPS_PORT", ServiceFacts.serverVariables().get("HTTPS_PORT")));
+    assertThat(containerPort("https")).isEqualTo(httpsPort);
+    List<Map<String, Object>> servicePorts = at(only(objects, "Service"), "spec", "ports");
+    assertThat(servicePorts)
+        .extracting(p -> containerPort(p.get("targetPort")))
+        .contains(httpsPort);
+
+    // The keystore the service copies the key into: the folder server.xml names, in memory.
+    assertThat(ServiceFacts.serverVariables().get("status-stream.tls.dir"))
+        .isEqualTo("${server.output.dir}/tls");
+    var keystore = volumeMount(IMAGE_SERVER_OUTPUT + "/tls");
+    assertThat(keystore).as("a volume at the keystore's folder").isNotNull();
+    assertThat((String) at(volume((String) keystore.get("name")), "emptyDir", "medium"))
+        .isEqualTo("Memory");
+  }
+
+  private static Map<String, Object> volumeMount(String path) {
+    List<Map<String, Object>> mounts = at(container, "volumeMounts");
+    return mounts == null
+        ? null
+        : mounts.stream().filter(m -> path.equals(m.get("mountPath"))).findFirst().orElse(null);
+  }
+
+  private static Map<String, Object> volume(String name) {
+    List<Map<String, Object>> volumes = at(pod, "volumes");
+    return volumes.stream()
+        .filter(v -> name.equals(v.get("name")))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no volume " + name));
+  }
+
   @Test
   void theRootFilesystemIsReadOnlyAndEveryFolderLibertyWritesIsAVolume() {
     assertThat((Boolean) at(container, "securityContext", "readOnlyRootFilesystem")).isTrue();
@@ -401,7 +475,7 @@ class DeploymentTest {
   }
 
   @Test
-  void theNetworkPolicyLetsTheIngressReachTheHttpPortAndMonitoringTheManagementPort() {
+  void theNetworkPolicyLetsTheIngressReachTheHttpPortsAndMonitoringTheManagementPort() {
     var policy = only(objects, "NetworkPolicy");
     Map<String, String> podLabels =
         at(only(objects, "Deployment"), "spec", "template", "metadata", "labels");
@@ -429,8 +503,9 @@ class DeploymentTest {
             .addAll(namespaces);
       }
     }
-    assertThat(sources).containsOnlyKeys(httpPort(), managementPort());
+    assertThat(sources).containsOnlyKeys(httpPort(), httpsPort(), managementPort());
     assertThat(sources.get(httpPort())).containsExactly("ingress-nginx");
+    assertThat(sources.get(httpsPort())).containsExactly("ingress-nginx");
     assertThat(sources.get(managementPort())).containsExactly("monitoring");
   }
 

@@ -3,6 +3,7 @@ package it;
 import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -39,12 +40,20 @@ public final class SseClient implements AutoCloseable {
   private final CompletableFuture<HttpResponse<Stream<String>>> response;
   private volatile boolean ended;
 
-  private SseClient(HttpRequest request) {
-    response = Http.CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofLines());
+  private SseClient(HttpClient client, HttpRequest request) {
+    response = client.sendAsync(request, HttpResponse.BodyHandlers.ofLines());
     response.thenAcceptAsync(this::read, READERS);
   }
 
   public static SseClient open(URI uri, String... headers) {
+    return open(Http.CLIENT, uri, headers);
+  }
+
+  /**
+   * A stream over the given client: an HTTP/2 one shares one connection among its streams, and
+   * {@link #close()} resets the stream (RST_STREAM) without closing the connection.
+   */
+  public static SseClient open(HttpClient client, URI uri, String... headers) {
     var request =
         HttpRequest.newBuilder(uri)
             .header("Accept", "text/event-stream")
@@ -52,7 +61,7 @@ public final class SseClient implements AutoCloseable {
     if (headers.length > 0) {
       request.headers(headers);
     }
-    return new SseClient(request.GET().build());
+    return new SseClient(client, request.GET().build());
   }
 
   private void read(HttpResponse<Stream<String>> http) {
@@ -132,6 +141,11 @@ public final class SseClient implements AutoCloseable {
 
   public boolean ended() {
     return ended;
+  }
+
+  /** Whether the request failed before any answer (refused, reset, or a TLS handshake failed). */
+  public boolean failed() {
+    return response.isCompletedExceptionally();
   }
 
   public SseClient awaitProjectEvents(int count) {

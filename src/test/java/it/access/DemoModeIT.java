@@ -69,6 +69,8 @@ class DemoModeIT {
         var addresses = listeningAddresses(port);
         assertThat(addresses).as("port " + port).isNotEmpty().allMatch(DemoModeIT::isLoopback);
       }
+      // Without TLS_CERT_FILE and TLS_KEY_FILE nothing listens on HTTPS_PORT (JarServer: +363).
+      assertThat(listeningAddresses(PORT + 363)).as("HTTPS_PORT").isEmpty();
       // Loud at start, before anyone asked the demo for anything.
       assertThat(Files.readString(server.output())).contains("DEMO MODE IS ON");
 

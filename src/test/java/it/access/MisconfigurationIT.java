@@ -1,11 +1,14 @@
 package it.access;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import it.Http;
 import it.JarServer;
 import it.Tokens;
+import java.net.ConnectException;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,8 +26,16 @@ class MisconfigurationIT {
 
   @Test
   void refusesToBecomeReadyAndSaysWhyWithoutSecrets(@TempDir Path work) throws Exception {
+    // TLS files that hold no certificate and no key: refused, never plain HTTP in their place.
+    var certificate = Files.writeString(work.resolve("tls.crt"), "not a certificate\n");
+    var key =
+        Files.writeString(
+            work.resolve("tls.key"),
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
     var env =
         Map.of(
+            "TLS_CERT_FILE", certificate.toString(),
+            "TLS_KEY_FILE", key.toString(),
             // No MP_JWT_VERIFY_ISSUER; a key URL over plain http to another host.
             "MP_JWT_VERIFY_PUBLICKEY_LOCATION", "http://keys.example.org/jwks.json",
             // A path is not an origin; the blanks around the others are fine.
@@ -62,6 +73,8 @@ class MisconfigurationIT {
           .contains("READ_ALL_PROJECTS_GROUPS is set but MP_JWT_VERIFY_AUDIENCES is not")
           .contains("MP_JWT_VERIFY_PUBLICKEY_ALGORITHM is not one of RS256")
           .contains("MP_JWT_TOKEN_COOKIE is not a cookie name")
+          .contains("TLS_CERT_FILE holds no PEM certificate")
+          .contains("TLS_KEY_FILE holds no PEM private key")
           .contains("\"database\":\"unreachable: login refused\"")
           .doesNotContain(
               "no_such_user_7f3a",
@@ -70,6 +83,7 @@ class MisconfigurationIT {
               "HS256",
               "session id",
               "b.test",
+              work.toString(),
               "FATAL",
               "role",
               System.getenv().getOrDefault("DB_HOST", "localhost") + ":",
@@ -84,8 +98,14 @@ class MisconfigurationIT {
       assertThat(stream.statusCode()).isEqualTo(503);
       assertThat(stream.headers().firstValue("Retry-After")).isPresent();
 
+      // Nothing listens on HTTPS_PORT (JarServer: +363).
+      assertThatThrownBy(() -> new Socket("localhost", PORT + 363).close())
+          .isInstanceOf(ConnectException.class);
+
       var log = Files.readString(server.output());
       assertThat(log)
+          .containsOnlyOnce("HTTPS is not configured usably")
+          .contains("TLS_CERT_FILE holds no PEM certificate")
           .containsOnlyOnce("Token verification is not configured")
           .contains("MP_JWT_VERIFY_ISSUER is not set")
           .contains("READ_ALL_PROJECTS_GROUPS is set but MP_JWT_VERIFY_AUDIENCES is not")

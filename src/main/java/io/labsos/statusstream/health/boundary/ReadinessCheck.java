@@ -4,6 +4,7 @@ import io.labsos.statusstream.access.control.AccessSettings;
 import io.labsos.statusstream.access.control.AllowedOrigins;
 import io.labsos.statusstream.events.control.ChangeListener;
 import io.labsos.statusstream.schema.control.SchemaMigration;
+import io.labsos.statusstream.tls.control.HttpsPort;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -15,10 +16,11 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Ready: the configuration is usable (a token issuer and key, well-formed origins), the database
- * answers, the schema is migrated, the listener is connected and caught up. Anyone who can reach
- * the management port reads this, so every value is a fixed text: never a driver's message (it
- * names hosts, users and databases), never a setting's value. The log has the details.
+ * Ready: the configuration is usable (a token issuer and key, well-formed origins, both TLS files
+ * or neither), the database answers, the schema is migrated, the listener is connected and caught
+ * up, and HTTPS, when configured, answers on its port. Anyone who can reach the management port
+ * reads this, so every value is a fixed text: never a driver's message (it names hosts, users and
+ * databases), never a setting's value. The log has the details.
  */
 @Readiness
 @ApplicationScoped
@@ -31,11 +33,13 @@ public class ReadinessCheck implements HealthCheck {
   @Inject ChangeListener listener;
   @Inject AccessSettings access;
   @Inject AllowedOrigins origins;
+  @Inject HttpsPort https;
 
   @Override
   public HealthCheckResponse call() {
     var problems = new ArrayList<>(access.problems());
     origins.problem().ifPresent(problems::add);
+    problems.addAll(https.problems());
     String database = databaseState();
     var response =
         HealthCheckResponse.named("status-stream")
@@ -45,11 +49,13 @@ public class ReadinessCheck implements HealthCheck {
             .withData(
                 "listener",
                 listener.isConnected() ? "connected" : listener.problem().orElse("not connected"));
+    https.state().ifPresent(state -> response.withData("https", state));
     boolean up =
         problems.isEmpty()
             && "reachable".equals(database)
             && schema.isMigrated()
-            && listener.isConnected();
+            && listener.isConnected()
+            && https.ready();
     return response.status(up).build();
   }
 
