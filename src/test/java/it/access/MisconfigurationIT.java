@@ -36,7 +36,9 @@ class MisconfigurationIT {
             "READ_ALL_PROJECTS_GROUPS", "ops-readers-5d1c",
             // An algorithm we do not accept (symmetric), and a cookie name that is none.
             "MP_JWT_VERIFY_PUBLICKEY_ALGORITHM", "HS256",
-            "MP_JWT_TOKEN_COOKIE", "session id");
+            "MP_JWT_TOKEN_COOKIE", "session id",
+            // A TLS mode of pgjdbc's, misspelled.
+            "DB_SSLMODE", "verify_full");
     try (var server =
         new JarServer(Path.of(System.getProperty("java.home"), "bin", "java"), work, PORT, env)
             .launch()) {
@@ -62,6 +64,7 @@ class MisconfigurationIT {
           .contains("READ_ALL_PROJECTS_GROUPS is set but MP_JWT_VERIFY_AUDIENCES is not")
           .contains("MP_JWT_VERIFY_PUBLICKEY_ALGORITHM is not one of RS256")
           .contains("MP_JWT_TOKEN_COOKIE is not a cookie name")
+          .contains("DB_SSLMODE is not one of disable, allow, prefer, require, verify-ca")
           .contains("\"database\":\"unreachable: login refused\"")
           .doesNotContain(
               "no_such_user_7f3a",
@@ -69,6 +72,7 @@ class MisconfigurationIT {
               "ops-readers-5d1c",
               "HS256",
               "session id",
+              "verify_full",
               "b.test",
               "FATAL",
               "role",
@@ -91,7 +95,9 @@ class MisconfigurationIT {
           .contains("READ_ALL_PROJECTS_GROUPS is set but MP_JWT_VERIFY_AUDIENCES is not")
           .contains("MP_JWT_VERIFY_PUBLICKEY_ALGORITHM is not one of")
           .contains("MP_JWT_TOKEN_COOKIE is not a cookie name")
-          .contains("\"https://b.test/app\" is not an origin");
+          .contains("\"https://b.test/app\" is not an origin")
+          .containsOnlyOnce("The database settings are not usable")
+          .contains("DB_SSLMODE is not one of");
     }
   }
 }

@@ -85,6 +85,13 @@ public class ChangeListener {
       stopped.countDown();
       return;
     }
+    var unusable = database.problem();
+    if (unusable.isPresent()) {
+      // Database says why, once, at start.
+      state.impossible(unusable.get(), unusable.get());
+      stopped.countDown();
+      return;
+    }
     Runnable loop = this::run;
     task =
         executor.submit(

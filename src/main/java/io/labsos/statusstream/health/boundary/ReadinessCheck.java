@@ -3,6 +3,7 @@ package io.labsos.statusstream.health.boundary;
 import io.labsos.statusstream.access.control.AccessSettings;
 import io.labsos.statusstream.access.control.AllowedOrigins;
 import io.labsos.statusstream.events.control.ChangeListener;
+import io.labsos.statusstream.schema.control.Database;
 import io.labsos.statusstream.schema.control.SchemaMigration;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,10 +16,11 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Ready: the configuration is usable (a token issuer and key, well-formed origins), the database
- * answers, the schema is migrated, the listener is connected and caught up. Anyone who can reach
- * the management port reads this, so every value is a fixed text: never a driver's message (it
- * names hosts, users and databases), never a setting's value. The log has the details.
+ * Ready: the configuration is usable (a token issuer and key, well-formed origins, the database's
+ * TLS settings), the database answers, the schema is migrated, the listener is connected and caught
+ * up. Anyone who can reach the management port reads this, so every value is a fixed text: never a
+ * driver's message (it names hosts, users and databases), never a setting's value. The log has the
+ * details.
  */
 @Readiness
 @ApplicationScoped
@@ -31,11 +33,13 @@ public class ReadinessCheck implements HealthCheck {
   @Inject ChangeListener listener;
   @Inject AccessSettings access;
   @Inject AllowedOrigins origins;
+  @Inject Database databaseSettings;
 
   @Override
   public HealthCheckResponse call() {
     var problems = new ArrayList<>(access.problems());
     origins.problem().ifPresent(problems::add);
+    databaseSettings.problem().ifPresent(problems::add);
     String database = databaseState();
     var response =
         HealthCheckResponse.named("status-stream")
