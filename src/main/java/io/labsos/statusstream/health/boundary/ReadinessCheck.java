@@ -40,19 +40,20 @@ public class ReadinessCheck implements HealthCheck {
     var problems = new ArrayList<>(access.problems());
     origins.problem().ifPresent(problems::add);
     databaseSettings.problem().ifPresent(problems::add);
+    schema.problem().ifPresent(problems::add);
     String database = databaseState();
     var response =
         HealthCheckResponse.named("status-stream")
             .withData("configuration", problems.isEmpty() ? "valid" : String.join("; ", problems))
             .withData("database", database)
-            .withData("schema", schema.isMigrated() ? "migrated" : "not migrated")
+            .withData("schema", schema.state())
             .withData(
                 "listener",
                 listener.isConnected() ? "connected" : listener.problem().orElse("not connected"));
     boolean up =
         problems.isEmpty()
             && "reachable".equals(database)
-            && schema.isMigrated()
+            && schema.isCurrent()
             && listener.isConnected();
     return response.status(up).build();
   }
