@@ -183,7 +183,7 @@ public class SchemaMigration {
         "SCHEMA_MIGRATION=validate: the schema is "
             + state
             + (onlyPending
-                ? " (run the migration step: SCHEMA_MIGRATION=auto with a user that may create)"
+                ? " (run the migration step, bin/migrate, as a user that may create)"
                 : "")
             + ": "
             + details);
