@@ -17,10 +17,10 @@ import org.eclipse.microprofile.health.Readiness;
 
 /**
  * Ready: the configuration is usable (a token issuer and key, well-formed origins, the database's
- * TLS settings), the database answers, the schema is migrated, the listener is connected and caught
- * up. Anyone who can reach the management port reads this, so every value is a fixed text: never a
- * driver's message (it names hosts, users and databases), never a setting's value. The log has the
- * details.
+ * TLS settings, SCHEMA_MIGRATION), the database answers, the schema is current (migrated, found
+ * current, or not checked by choice), the listener is connected and caught up. Anyone who can reach
+ * the management port reads this, so every value is a fixed text: never a driver's message (it
+ * names hosts, users and databases), never a setting's value. The log has the details.
  */
 @Readiness
 @ApplicationScoped
