@@ -5,6 +5,7 @@ import static deploy.Manifests.only;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -205,6 +206,11 @@ class DeploymentTest {
    * env.
    */
   private static Map<String, String> environment() {
+    return environment(container);
+  }
+
+  /** A container's environment, as {@link #environment()}. */
+  private static Map<String, String> environment(Map<String, Object> container) {
     var environment = new java.util.LinkedHashMap<String, String>();
     List<Map<String, Object>> sources = at(container, "envFrom");
     for (var source : sources == null ? List.<Map<String, Object>>of() : sources) {
@@ -280,12 +286,17 @@ class DeploymentTest {
 
   @Test
   void theHeapFitsTheMemoryLimit() {
+    heapFits(container);
+    heapFits(migrationContainer());
+  }
+
+  private static void heapFits(Map<String, Object> container) {
     long limit = bytes(at(container, "resources", "limits", "memory"));
     long request = bytes(at(container, "resources", "requests", "memory"));
     assertThat(request).as("memory request").isPositive().isLessThanOrEqualTo(limit);
     assertThat((Object) at(container, "resources", "requests", "cpu")).isNotNull();
 
-    var options = String.valueOf(environment().getOrDefault("JVM_ARGS", ""));
+    var options = String.valueOf(environment(container).getOrDefault("JVM_ARGS", ""));
     var percentage = Pattern.compile("-XX:MaxRAMPercentage=([0-9.]+)").matcher(options);
     var xmx = Pattern.compile("-Xmx([0-9]+)([kKmMgG]?)").matcher(options);
     long heap;
@@ -514,10 +525,88 @@ class DeploymentTest {
     var configMap = only(objects, "ConfigMap");
     Map<String, Object> data = at(configMap, "data");
     assertThat(data).doesNotContainKeys("DB_PASSWORD", "MP_JWT_VERIFY_PUBLICKEY");
-    var secret = only(objects, "Secret");
+    List<Map<String, Object>> sources = at(container, "envFrom");
+    var secretName =
+        sources.stream()
+            .filter(source -> source.containsKey("secretRef"))
+            .map(source -> (String) at(source, "secretRef", "name"))
+            .findFirst()
+            .orElseThrow();
+    var secret = named(objects, "Secret", secretName);
     Map<String, Object> secretData = at(secret, "stringData");
     assertThat(secretData).containsKeys("DB_PASSWORD", "MP_JWT_VERIFY_PUBLICKEY");
     assertThat(Set.copyOf(ServiceFacts.documentedVariables("README.md", "Configuration")))
         .containsAll(secretData.keySet());
+  }
+
+  private static Map<String, Object> migrationContainer() {
+    List<Map<String, Object>> containers =
+        at(only(objects, "Job"), "spec", "template", "spec", "containers");
+    assertThat(containers).hasSize(1);
+    return containers.get(0);
+  }
+
+  /** The object of that kind and name. */
+  private static Map<String, Object> named(
+      List<Map<String, Object>> objects, String kind, String name) {
+    return objects.stream()
+        .filter(o -> kind.equals(o.get("kind")) && name.equals(at(o, "metadata", "name")))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + kind + " " + name));
+  }
+
+  @Test
+  void theServiceOnlyChecksTheSchemaThatTheMigrationJobMigrates() {
+    assertThat(environment().get("SCHEMA_MIGRATION")).isEqualTo("validate");
+    var job = only(objects, "Job");
+    var migration = migrationContainer();
+    assertThat((String) at(migration, "image")).isEqualTo(at(container, "image"));
+
+    // The image's migration step, where the Containerfile puts it, starting the server the image
+    // runs; it sets SCHEMA_MIGRATION=auto itself, whatever the ConfigMap says.
+    List<String> command = at(migration, "command");
+    var containerfile = Manifests.read(Path.of("Containerfile"));
+    assertThat(containerfile)
+        .contains("COPY --chown=1001:0 bin/migrate " + command.get(0) + "\n")
+        .contains("exec " + String.join(" ", command.subList(1, command.size())));
+    assertThat(Manifests.read(Path.of("bin/migrate"))).contains("export SCHEMA_MIGRATION=auto\n");
+
+    // Runs to its end once: a deadline ends a migration that cannot succeed.
+    assertThat((String) at(job, "spec", "template", "spec", "restartPolicy")).isEqualTo("Never");
+    assertThat((Integer) at(job, "spec", "activeDeadlineSeconds")).isPositive();
+
+    // The service's settings, as another user: the migrating user's Secret, which the service's
+    // pods never read.
+    var jobEnvironment = environment(migration);
+    var known = new LinkedHashSet<>(ServiceFacts.variablesTheServiceReads());
+    known.addAll(ServiceFacts.documentedVariables("docs/operations.md", "Logs"));
+    assertThat(known).containsAll(jobEnvironment.keySet());
+    assertThat(jobEnvironment.get("DB_HOST")).isEqualTo(environment().get("DB_HOST"));
+    List<Map<String, Object>> variables = at(migration, "env");
+    var userSecrets = new LinkedHashSet<String>();
+    for (var variable : variables) {
+      if (List.of("DB_USER", "DB_PASSWORD").contains(variable.get("name"))) {
+        String secretName = at(variable, "valueFrom", "secretKeyRef", "name");
+        String key = at(variable, "valueFrom", "secretKeyRef", "key");
+        Map<String, Object> secretData = at(named(objects, "Secret", secretName), "stringData");
+        assertThat(secretData).containsKey(key);
+        userSecrets.add(secretName);
+      }
+    }
+    assertThat(userSecrets).hasSize(1);
+    var migrationSecret = userSecrets.iterator().next();
+    assertThat(String.valueOf((Object) at(only(objects, "Deployment"), "spec", "template")))
+        .as("the service's pods never see the migrating user's Secret")
+        .doesNotContain(migrationSecret);
+
+    // Its pod is no pod of the service: neither the Service nor the budget selects it.
+    Map<String, String> jobLabels = at(job, "spec", "template", "metadata", "labels");
+    Map<String, String> serviceSelector = at(only(objects, "Service"), "spec", "selector");
+    Map<String, String> budgetSelector =
+        at(only(objects, "PodDisruptionBudget"), "spec", "selector", "matchLabels");
+    for (var selector : List.of(serviceSelector, budgetSelector)) {
+      assertThat(selector.entrySet()).as("selected by " + selector).isNotEmpty();
+      assertThat(jobLabels.entrySet().containsAll(selector.entrySet())).isFalse();
+    }
   }
 }

@@ -47,8 +47,10 @@ public final class JarServer implements AutoCloseable {
     return port + 700;
   }
 
+  /** The MANAGEMENT_PORT given, else {@link #managementPort(int)} of the HTTP port. */
   public int managementPort() {
-    return managementPort(port);
+    var given = env.get("MANAGEMENT_PORT");
+    return given != null ? Integer.parseInt(given) : managementPort(port);
   }
 
   /**

@@ -33,21 +33,28 @@ class MisconfigurationIT {
             work.resolve("tls.key"),
             "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
     var env =
-        Map.of(
-            "TLS_CERT_FILE", certificate.toString(),
-            "TLS_KEY_FILE", key.toString(),
-            // No MP_JWT_VERIFY_ISSUER; a key URL over plain http to another host.
-            "MP_JWT_VERIFY_PUBLICKEY_LOCATION", "http://keys.example.org/jwks.json",
-            // A path is not an origin; the blanks around the others are fine.
-            "CORS_ALLOWED_ORIGINS", "https://a.test , https://b.test/app",
-            // A user the database refuses: its name must not reach the health answer.
-            "DB_USER", "no_such_user_7f3a",
-            // Groups that would read every project, without an audience to keep out tokens the
-            // issuer made for other applications.
-            "READ_ALL_PROJECTS_GROUPS", "ops-readers-5d1c",
-            // An algorithm we do not accept (symmetric), and a cookie name that is none.
-            "MP_JWT_VERIFY_PUBLICKEY_ALGORITHM", "HS256",
-            "MP_JWT_TOKEN_COOKIE", "session id");
+        new java.util.HashMap<>(
+            Map.of(
+                "TLS_CERT_FILE", certificate.toString(),
+                "TLS_KEY_FILE", key.toString(),
+                // No MP_JWT_VERIFY_ISSUER; a key URL over plain http to another host.
+                "MP_JWT_VERIFY_PUBLICKEY_LOCATION", "http://keys.example.org/jwks.json",
+                // A path is not an origin; the blanks around the others are fine.
+                "CORS_ALLOWED_ORIGINS", "https://a.test , https://b.test/app",
+                // A user the database refuses: its name must not reach the health answer.
+                "DB_USER", "no_such_user_7f3a",
+                // Groups that would read every project, without an audience to keep out tokens the
+                // issuer made for other applications.
+                "READ_ALL_PROJECTS_GROUPS", "ops-readers-5d1c",
+                // An algorithm we do not accept (symmetric), and a cookie name that is none.
+                "MP_JWT_VERIFY_PUBLICKEY_ALGORITHM", "HS256",
+                "MP_JWT_TOKEN_COOKIE", "session id",
+                // A TLS mode of pgjdbc's, misspelled.
+                "DB_SSLMODE", "verify_full"));
+    // Kafka mode without its brokers, and with a client setting the relay's guarantees rest on.
+    env.put("CHANGE_CAPTURE", "kafka");
+    env.put("KAFKA_BOOTSTRAP_SERVERS", "");
+    env.put("KAFKA_ACKS", "1");
     try (var server =
         new JarServer(Path.of(System.getProperty("java.home"), "bin", "java"), work, PORT, env)
             .launch()) {
@@ -75,6 +82,9 @@ class MisconfigurationIT {
           .contains("MP_JWT_TOKEN_COOKIE is not a cookie name")
           .contains("TLS_CERT_FILE holds no PEM certificate")
           .contains("TLS_KEY_FILE holds no PEM private key")
+          .contains("DB_SSLMODE is not one of disable, allow, prefer, require, verify-ca")
+          .contains("KAFKA_BOOTSTRAP_SERVERS is required with CHANGE_CAPTURE=kafka")
+          .contains("KAFKA_ACKS is set by the service")
           .contains("\"database\":\"unreachable: login refused\"")
           .doesNotContain(
               "no_such_user_7f3a",
@@ -82,6 +92,7 @@ class MisconfigurationIT {
               "ops-readers-5d1c",
               "HS256",
               "session id",
+              "verify_full",
               "b.test",
               work.toString(),
               "FATAL",
@@ -111,7 +122,9 @@ class MisconfigurationIT {
           .contains("READ_ALL_PROJECTS_GROUPS is set but MP_JWT_VERIFY_AUDIENCES is not")
           .contains("MP_JWT_VERIFY_PUBLICKEY_ALGORITHM is not one of")
           .contains("MP_JWT_TOKEN_COOKIE is not a cookie name")
-          .contains("\"https://b.test/app\" is not an origin");
+          .contains("\"https://b.test/app\" is not an origin")
+          .containsOnlyOnce("The database settings are not usable")
+          .contains("DB_SSLMODE is not one of");
     }
   }
 }

@@ -2,6 +2,7 @@ package io.labsos.statusstream.events.control;
 
 import io.labsos.statusstream.schema.control.Database;
 import io.labsos.statusstream.schema.control.SchemaMigration;
+import io.labsos.statusstream.schema.control.SchemaNotCurrent;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
@@ -94,6 +95,13 @@ public class ChangeListener {
       stopped.countDown();
       return;
     }
+    var unusable = database.problem().or(schema::problem);
+    if (unusable.isPresent()) {
+      // Database and SchemaMigration say why, once, at start.
+      state.impossible(unusable.get(), unusable.get());
+      stopped.countDown();
+      return;
+    }
     if ("kafka".equals(mode)) {
       foreignRecords =
           metrics.counter(
@@ -179,7 +187,7 @@ public class ChangeListener {
     try {
       while (running) {
         try (var opened = newCapture()) {
-          schema.ensureMigrated();
+          schema.ensureCurrent();
           state.moved();
           try (var c = database.openUnpooled()) {
             connection = c;
@@ -200,6 +208,18 @@ public class ChangeListener {
           if (!e.getMessage().equals(impossible)) {
             impossible = e.getMessage();
             LOG.warning("CHANGE_CAPTURE=" + mode + " is not possible: " + impossible);
+          }
+          sleep(UNAVAILABLE_RETRY_MILLIS);
+        } catch (SchemaNotCurrent e) {
+          // A migration step that has not run yet, or failed: not worth a retry every few seconds.
+          state.lost(e.reason());
+          if (!e.getMessage().equals(impossible)) {
+            impossible = e.getMessage();
+            LOG.warning(
+                e.getMessage()
+                    + "; the instance stays not ready and checks again every "
+                    + UNAVAILABLE_RETRY_MILLIS / 1000
+                    + " s");
           }
           sleep(UNAVAILABLE_RETRY_MILLIS);
         } catch (SQLException | RuntimeException e) {

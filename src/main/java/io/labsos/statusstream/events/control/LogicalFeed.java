@@ -1,6 +1,7 @@
 package io.labsos.statusstream.events.control;
 
 import io.labsos.statusstream.schema.control.Database;
+import io.labsos.statusstream.schema.control.Tls;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
@@ -71,6 +72,7 @@ final class LogicalFeed implements AutoCloseable {
   /**
    * How to reach the server and how patient to be.
    *
+   * @param tls TLS as the listener's other connections use it
    * @param schema the schema of the event log: inserts into another schema's log are not read
    * @param publication the publication of that log's inserts
    * @param socketTimeout a read that takes longer, or a server that does not answer the feed's
@@ -86,6 +88,7 @@ final class LogicalFeed implements AutoCloseable {
       String database,
       String user,
       String password,
+      Tls tls,
       Duration connectTimeout,
       Duration socketTimeout,
       Duration statusInterval,
@@ -104,6 +107,7 @@ final class LogicalFeed implements AutoCloseable {
           database.name(),
           database.user(),
           database.password(),
+          database.tls(),
           Duration.ofSeconds(5),
           Duration.ofSeconds(database.socketTimeoutSeconds()),
           Duration.ofSeconds(2),
@@ -459,6 +463,7 @@ final class LogicalFeed implements AutoCloseable {
     ds.setUser(settings.user());
     ds.setPassword(settings.password());
     ds.setApplicationName("status-stream-feed");
+    settings.tls().applyTo(ds);
     ds.setTcpKeepAlive(true);
     ds.setConnectTimeout(seconds(settings.connectTimeout()));
     ds.setSocketTimeout(seconds(settings.socketTimeout()));

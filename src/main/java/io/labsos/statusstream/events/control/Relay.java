@@ -77,7 +77,11 @@ public class Relay {
   private Counter rewinds;
 
   void start(@Observes Startup startup) {
-    if (!"kafka".equals(mode) || !settings.relays() || !settings.problems().isEmpty()) {
+    if (!"kafka".equals(mode)
+        || !settings.relays()
+        || !settings.problems().isEmpty()
+        || database.problem().or(schema::problem).isPresent()) {
+      // Not Kafka mode, or settings the listener reports (it does not start either).
       stopped.countDown();
       return;
     }
@@ -139,7 +143,7 @@ public class Relay {
         boolean wasActive = false;
         try (var c = database.openUnpooled()) {
           connection = c;
-          schema.ensureMigrated();
+          schema.ensureCurrent();
           if (!lead(c)) {
             continue;
           }

@@ -3,6 +3,7 @@ package io.labsos.statusstream.health.boundary;
 import io.labsos.statusstream.access.control.AccessSettings;
 import io.labsos.statusstream.access.control.AllowedOrigins;
 import io.labsos.statusstream.events.control.ChangeListener;
+import io.labsos.statusstream.schema.control.Database;
 import io.labsos.statusstream.schema.control.SchemaMigration;
 import io.labsos.statusstream.tls.control.HttpsPort;
 import jakarta.annotation.Resource;
@@ -17,7 +18,8 @@ import org.eclipse.microprofile.health.Readiness;
 
 /**
  * Ready: the configuration is usable (a token issuer and key, well-formed origins, both TLS files
- * or neither), the database answers, the schema is migrated, the listener is connected and caught
+ * or neither, the database's TLS settings, SCHEMA_MIGRATION), the database answers, the schema is
+ * current (migrated, found current, or not checked by choice), the listener is connected and caught
  * up, and HTTPS, when configured, answers on its port. Anyone who can reach the management port
  * reads this, so every value is a fixed text: never a driver's message (it names hosts, users and
  * databases), never a setting's value. The log has the details.
@@ -34,18 +36,21 @@ public class ReadinessCheck implements HealthCheck {
   @Inject AccessSettings access;
   @Inject AllowedOrigins origins;
   @Inject HttpsPort https;
+  @Inject Database databaseSettings;
 
   @Override
   public HealthCheckResponse call() {
     var problems = new ArrayList<>(access.problems());
     origins.problem().ifPresent(problems::add);
     problems.addAll(https.problems());
+    databaseSettings.problem().ifPresent(problems::add);
+    schema.problem().ifPresent(problems::add);
     String database = databaseState();
     var response =
         HealthCheckResponse.named("status-stream")
             .withData("configuration", problems.isEmpty() ? "valid" : String.join("; ", problems))
             .withData("database", database)
-            .withData("schema", schema.isMigrated() ? "migrated" : "not migrated")
+            .withData("schema", schema.state())
             .withData(
                 "listener",
                 listener.isConnected() ? "connected" : listener.problem().orElse("not connected"));
@@ -53,7 +58,7 @@ public class ReadinessCheck implements HealthCheck {
     boolean up =
         problems.isEmpty()
             && "reachable".equals(database)
-            && schema.isMigrated()
+            && schema.isCurrent()
             && listener.isConnected()
             && https.ready();
     return response.status(up).build();

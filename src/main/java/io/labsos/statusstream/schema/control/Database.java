@@ -1,10 +1,18 @@
 package io.labsos.statusstream.schema.control;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.Startup;
 import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Optional;
+import java.util.logging.Logger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.postgresql.PGProperty;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -14,9 +22,26 @@ import org.postgresql.ds.PGSimpleDataSource;
  * connections that must not come from the pool: the listener's (a connection that LISTENs stays
  * with one owner for its whole life), the logical feed's, and the schema migration's (whose session
  * settings must not reach pooled connections).
+ *
+ * <p>TLS is pgjdbc's, for every connection alike: {@code DB_SSLMODE} and {@code DB_SSLROOTCERT} are
+ * its {@code sslmode} and {@code sslrootcert}. A mode that is none of pgjdbc's, or a root
+ * certificate that cannot be read where the mode needs one, is refused at start: the log says why
+ * once, {@link #problem()} says it as a fixed text (readiness shows it), and the listener does not
+ * connect.
  */
 @ApplicationScoped
 public class Database {
+
+  private static final Logger LOG = Logger.getLogger(Database.class.getName());
+
+  /** pgjdbc's and libpq's modes, weakest first. */
+  static final List<String> SSL_MODES =
+      List.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+
+  static final String BAD_SSL_MODE = "DB_SSLMODE is not one of " + String.join(", ", SSL_MODES);
+  static final String UNREADABLE_ROOT_CERT =
+      "DB_SSLROOTCERT (by default ~/.postgresql/root.crt) is not a readable file, and DB_SSLMODE"
+          + " verifies the server's certificate with it";
 
   @Inject
   @ConfigProperty(name = "DB_HOST", defaultValue = "localhost")
@@ -45,6 +70,58 @@ public class Database {
   @Inject
   @ConfigProperty(name = "LISTENER_SOCKET_TIMEOUT_SECONDS", defaultValue = "20")
   int socketTimeoutSeconds;
+
+  /**
+   * Taken exactly as given (no blanks stripped, lower case only): server.xml hands the same text to
+   * the pool, and Liberty accepts exactly these values there.
+   */
+  @Inject
+  @ConfigProperty(name = "DB_SSLMODE", defaultValue = "prefer")
+  String sslModeText;
+
+  /**
+   * The CA certificates (PEM) the server's certificate must chain to. Unset, pgjdbc's default; on
+   * Liberty, server.xml's variable gives the same default, so it is always set there.
+   */
+  @Inject
+  @ConfigProperty(name = "DB_SSLROOTCERT")
+  Optional<String> sslRootCertText;
+
+  private Tls tls = Tls.DEFAULT;
+  private Optional<String> problem = Optional.empty();
+
+  @PostConstruct
+  void init() {
+    if (!SSL_MODES.contains(sslModeText)) {
+      problem = Optional.of(BAD_SSL_MODE);
+      return;
+    }
+    var rootCert = sslRootCertText.filter(c -> !c.isBlank()).orElse(null);
+    tls = new Tls(sslModeText, rootCert);
+    if (tls.verifiesCertificate() && rootCert != null && !readable(rootCert)) {
+      problem = Optional.of(UNREADABLE_ROOT_CERT);
+    }
+  }
+
+  /** Says once, at start, why this instance will not connect. */
+  void start(@Observes Startup startup) {
+    problem.ifPresent(
+        p ->
+            LOG.severe(
+                "The database settings are not usable, so this instance does not connect and does"
+                    + " not become ready: "
+                    + p));
+  }
+
+  /** What keeps the service from connecting as configured, as a fixed text. */
+  public Optional<String> problem() {
+    return problem;
+  }
+
+  /** How connections use TLS: what server.xml gives the pool, for every other connection. */
+  public Tls tls() {
+    return tls;
+  }
 
   public String host() {
     return host;
@@ -84,7 +161,17 @@ public class Database {
     ds.setSocketTimeout(socketTimeoutSeconds);
     ds.setTcpKeepAlive(true);
     ds.setProperty(PGProperty.LOGIN_TIMEOUT, "10");
+    tls.applyTo(ds);
     return ds;
+  }
+
+  private static boolean readable(String file) {
+    try {
+      var path = Path.of(file);
+      return Files.isRegularFile(path) && Files.isReadable(path);
+    } catch (InvalidPathException e) {
+      return false;
+    }
   }
 
   /** The listener's own connection, in autocommit. */

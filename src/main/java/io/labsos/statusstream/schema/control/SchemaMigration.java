@@ -1,32 +1,61 @@
 package io.labsos.statusstream.schema.control;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.Startup;
 import jakarta.inject.Inject;
 import java.sql.SQLException;
 import java.util.Map;
+import java.util.Optional;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.CoreErrorCode;
 import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.output.ValidateResult;
 
 /**
- * Applies the Flyway migrations in {@code db/migration}. Tables that other services created first
- * are accepted as they are: the migrations only add what is missing. The migrations run on
- * connections of their own, not the pool's, so that their session settings (the lock timeout) never
- * reach the service's queries. The capture functions belong to a role of their own, {@link
- * #captureRole}, named after the schema.
+ * The schema the service needs, as {@code SCHEMA_MIGRATION} says: {@code auto} applies the Flyway
+ * migrations in {@code db/migration} at start, {@code validate} only checks that the database has
+ * every one of them applied (another step migrates, with a user that may create what the service's
+ * may not), {@code off} does neither (the operator's responsibility). Tables that other services
+ * created first are accepted as they are: the migrations only add what is missing. Migrating and
+ * validating run on connections of their own, not the pool's, so that their session settings (the
+ * lock timeout) never reach the service's queries. The capture functions belong to a role of their
+ * own, {@link #captureRole}, named after the schema.
  *
  * <p>Creating a trigger locks its table against writers; a long transaction of another service
  * would make that wait, and every writer queue behind the wait. So every lock is awaited for at
  * most {@code MIGRATION_LOCK_TIMEOUT_SECONDS}: the migration then rolls back (PostgreSQL DDL is
  * transactional), the writers go on, and the caller (the listener's loop) tries again after its
- * backoff.
+ * backoff. A schema found not current under {@code validate} is checked again by the same loop, so
+ * an instance becomes ready once the migration step has run, without a restart.
  */
 @ApplicationScoped
 public class SchemaMigration {
 
   private static final Logger LOG = Logger.getLogger(SchemaMigration.class.getName());
+
+  static final String BAD_MODE = "SCHEMA_MIGRATION must be auto, validate or off";
+
+  /** What readiness says of the schema: fixed texts. */
+  static final String MIGRATED = "migrated";
+
+  static final String NOT_MIGRATED = "not migrated";
+  static final String CURRENT = "current";
+  static final String NOT_VALIDATED = "not validated yet";
+  static final String PENDING = "not current: migrations pending";
+  static final String MISMATCH = "not current: it does not match this version's migrations";
+  static final String UNCHECKED = "not checked (SCHEMA_MIGRATION=off)";
+
+  /** What the service does about its schema at start. */
+  enum Mode {
+    AUTO,
+    VALIDATE,
+    OFF
+  }
 
   @Inject Database database;
 
@@ -34,19 +63,70 @@ public class SchemaMigration {
   @ConfigProperty(name = "MIGRATION_LOCK_TIMEOUT_SECONDS", defaultValue = "2")
   double lockTimeoutSeconds;
 
-  private volatile boolean migrated;
+  @Inject
+  @ConfigProperty(name = "SCHEMA_MIGRATION", defaultValue = "auto")
+  String modeText;
+
+  private Mode mode;
+  private Optional<String> problem = Optional.empty();
+  private volatile boolean current;
+  private volatile String state = NOT_MIGRATED;
+
+  @PostConstruct
+  void init() {
+    switch (modeText.strip()) {
+      case "auto" -> mode = Mode.AUTO;
+      case "validate" -> {
+        mode = Mode.VALIDATE;
+        state = NOT_VALIDATED;
+      }
+      case "off" -> {
+        mode = Mode.OFF;
+        current = true;
+        state = UNCHECKED;
+      }
+      default -> problem = Optional.of(BAD_MODE);
+    }
+  }
+
+  /** Says once, at start, what the setting means for this instance. */
+  void start(@Observes Startup startup) {
+    if (problem.isPresent()) {
+      LOG.severe(problem.get() + ": the schema is not touched, the instance does not become ready");
+    } else if (mode == Mode.OFF) {
+      LOG.info(
+          "SCHEMA_MIGRATION=off: the schema is neither migrated nor checked; it must have every"
+              + " migration of this version applied");
+    }
+  }
+
+  /** Why the setting keeps the instance from working, as a fixed text. */
+  public Optional<String> problem() {
+    return problem;
+  }
 
   /**
-   * Migrates once; later calls return at once.
+   * Makes sure, once, that the schema is what this version needs: migrates it ({@code auto}),
+   * checks it ({@code validate}) or takes it as it is ({@code off}). Later calls return at once.
    *
-   * @throws IllegalStateException while the database cannot be reached or a lock is held too long
+   * @throws SchemaNotCurrent under {@code validate}, when migrations are missing or do not match
+   * @throws IllegalStateException while the database cannot be reached or a lock is held too long,
+   *     or {@code SCHEMA_MIGRATION} is none of the three
    */
-  public synchronized void ensureMigrated() {
-    if (migrated) {
+  public synchronized void ensureCurrent() {
+    if (current) {
       return;
     }
+    if (problem.isPresent()) {
+      throw new IllegalStateException(problem.get());
+    }
     try {
-      migrate();
+      if (mode == Mode.VALIDATE) {
+        validate();
+      } else {
+        migrate();
+        state = MIGRATED;
+      }
     } catch (FlywayException e) {
       SQLException sql = null;
       for (Throwable t = e; t != null && sql == null; t = t.getCause()) {
@@ -56,38 +136,18 @@ public class SchemaMigration {
       var first = said.lines().findFirst().orElse("").replaceFirst("^ERROR: ", "");
       boolean lockWait =
           sql != null ? "55P03".equals(sql.getSQLState()) : said.contains("lock timeout");
+      var what = mode == Mode.VALIDATE ? "schema validation" : "schema migration";
       throw new IllegalStateException(
           lockWait
-              ? "schema migration waits for a lock held by another transaction; retrying"
-              : "schema migration failed: " + first,
+              ? what + " waits for a lock held by another transaction; retrying"
+              : what + " failed: " + first,
           e);
     }
-    migrated = true;
+    current = true;
   }
 
   private void migrate() {
-    var dataSource = database.dataSource("migration");
-    var result =
-        Flyway.configure(getClass().getClassLoader())
-            .dataSource(dataSource)
-            // On Liberty the folder is found through its marker file db/migration/flyway.location.
-            .locations("classpath:db/migration")
-            .callbackLocations("classpath:db/callback")
-            .placeholders(
-                Map.of(
-                    "lockTimeout",
-                    Math.round(lockTimeoutSeconds * 1000) + "ms",
-                    "captureRole",
-                    captureRole(schemaOf(dataSource))))
-            .failOnMissingLocations(true)
-            // Our own history table: other services may run Flyway in the same schema.
-            .table("status_stream_schema_history")
-            // A schema other services filled first is fine: our migrations only add what is
-            // missing.
-            .baselineOnMigrate(true)
-            .baselineVersion("0")
-            .load()
-            .migrate();
+    var result = flyway().migrate();
     LOG.info(
         () ->
             result.migrationsExecuted == 0
@@ -99,8 +159,75 @@ public class SchemaMigration {
                     + " migrations applied)");
   }
 
-  public boolean isMigrated() {
-    return migrated;
+  private void validate() {
+    ValidateResult result = flyway().validateWithResult();
+    if (result.validationSuccessful) {
+      state = CURRENT;
+      LOG.info("Schema is current: every migration of this version is applied");
+      return;
+    }
+    boolean onlyPending =
+        !result.invalidMigrations.isEmpty()
+            && result.invalidMigrations.stream()
+                .allMatch(
+                    m ->
+                        m.errorDetails != null
+                            && (m.errorDetails.errorCode
+                                    == CoreErrorCode.RESOLVED_VERSIONED_MIGRATION_NOT_APPLIED
+                                || m.errorDetails.errorCode
+                                    == CoreErrorCode.RESOLVED_REPEATABLE_MIGRATION_NOT_APPLIED));
+    state = onlyPending ? PENDING : MISMATCH;
+    var details = String.valueOf(result.getAllErrorMessages()).lines().findFirst().orElse("");
+    throw new SchemaNotCurrent(
+        state,
+        "SCHEMA_MIGRATION=validate: the schema is "
+            + state
+            + (onlyPending
+                ? " (run the migration step, bin/migrate, as a user that may create)"
+                : "")
+            + ": "
+            + details);
+  }
+
+  private Flyway flyway() {
+    var dataSource = database.dataSource(mode == Mode.VALIDATE ? "validation" : "migration");
+    return Flyway.configure(getClass().getClassLoader())
+        .dataSource(dataSource)
+        // On Liberty the folder is found through its marker file db/migration/flyway.location.
+        .locations("classpath:db/migration")
+        .callbackLocations("classpath:db/callback")
+        .placeholders(
+            Map.of(
+                "lockTimeout",
+                Math.round(lockTimeoutSeconds * 1000) + "ms",
+                "captureRole",
+                captureRole(schemaOf(dataSource))))
+        .failOnMissingLocations(true)
+        // Our own history table: other services may run Flyway in the same schema.
+        .table("status_stream_schema_history")
+        // A schema other services filled first is fine: our migrations only add what is missing.
+        .baselineOnMigrate(true)
+        .baselineVersion("0")
+        .load();
+  }
+
+  /** The schema is what this version needs: migrated, found current, or not checked by choice. */
+  public boolean isCurrent() {
+    return current;
+  }
+
+  /**
+   * Whether the instance has done what it does about its schema at start: migrated it ({@code
+   * auto}), reached a verdict on it ({@code validate}, whatever the verdict: readiness waits for a
+   * current one), or nothing to do ({@code off}).
+   */
+  public boolean isSettled() {
+    return current || PENDING.equals(state) || MISMATCH.equals(state);
+  }
+
+  /** The schema's state as readiness shows it: a fixed text. */
+  public String state() {
+    return state;
   }
 
   /**

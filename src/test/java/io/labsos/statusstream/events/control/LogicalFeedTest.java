@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.labsos.statusstream.events.entity.StatusEvent;
+import io.labsos.statusstream.schema.control.Tls;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -349,6 +350,7 @@ class LogicalFeedTest {
               direct.database(),
               direct.user(),
               direct.password(),
+              direct.tls(),
               Duration.ofSeconds(5),
               Duration.ofSeconds(3),
               Duration.ofMillis(500),
@@ -383,6 +385,7 @@ class LogicalFeedTest {
             base.database(),
             base.user(),
             base.password(),
+            base.tls(),
             base.connectTimeout(),
             Duration.ofSeconds(2),
             Duration.ofMillis(300),
@@ -433,6 +436,7 @@ class LogicalFeedTest {
             base.database(),
             base.user(),
             base.password(),
+            base.tls(),
             base.connectTimeout(),
             base.socketTimeout(),
             base.statusInterval(),
@@ -466,6 +470,7 @@ class LogicalFeedTest {
             other.getProperty("PGDBNAME"),
             other.getProperty("user", "postgres"),
             other.getProperty("password", ""),
+            Tls.DEFAULT,
             Duration.ofSeconds(5),
             Duration.ofSeconds(10),
             Duration.ofSeconds(1),
@@ -503,6 +508,7 @@ class LogicalFeedTest {
             base.database(),
             "status_feed_plain",
             "",
+            base.tls(),
             base.connectTimeout(),
             base.socketTimeout(),
             base.statusInterval(),
@@ -808,6 +814,7 @@ class LogicalFeedTest {
         database,
         server.getProperty("user", "postgres"),
         server.getProperty("password", ""),
+        Tls.DEFAULT,
         Duration.ofSeconds(5),
         Duration.ofSeconds(10),
         Duration.ofSeconds(1),
@@ -823,6 +830,7 @@ class LogicalFeedTest {
         database,
         settings.user(),
         settings.password(),
+        settings.tls(),
         settings.connectTimeout(),
         settings.socketTimeout(),
         settings.statusInterval(),

@@ -1,0 +1,56 @@
+package io.labsos.statusstream.schema.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class SchemaMigrationTest {
+
+  static SchemaMigration migration(String mode) {
+    var migration = new SchemaMigration();
+    migration.database = DatabaseTest.database("prefer", null);
+    migration.lockTimeoutSeconds = 2;
+    migration.modeText = mode;
+    migration.init();
+    return migration;
+  }
+
+  @Test
+  void autoMigratesBeforeTheInstanceCountsAsStarted() {
+    var auto = migration("auto");
+    assertThat(auto.problem()).isEmpty();
+    assertThat(auto.isCurrent()).isFalse();
+    assertThat(auto.isSettled()).isFalse();
+    assertThat(auto.state()).isEqualTo("not migrated");
+  }
+
+  @Test
+  void validateWaitsForAVerdict() {
+    var validate = migration("validate");
+    assertThat(validate.problem()).isEmpty();
+    assertThat(validate.isCurrent()).isFalse();
+    assertThat(validate.isSettled()).isFalse();
+    assertThat(validate.state()).isEqualTo("not validated yet");
+  }
+
+  @Test
+  void offTakesTheSchemaAsItIsWithoutTouchingTheDatabase() {
+    var off = migration("off");
+    assertThat(off.problem()).isEmpty();
+    assertThat(off.isCurrent()).isTrue();
+    assertThat(off.isSettled()).isTrue();
+    assertThat(off.state()).isEqualTo("not checked (SCHEMA_MIGRATION=off)");
+    off.ensureCurrent(); // the database of these settings does not exist: nothing is asked
+  }
+
+  @Test
+  void anyOtherValueIsRefused() {
+    for (var mode : new String[] {"validated", "none", "true", "AUTO "}) {
+      var refused = migration(mode);
+      assertThat(refused.problem()).as(mode).contains(SchemaMigration.BAD_MODE);
+      assertThat(refused.isCurrent()).isFalse();
+      assertThatThrownBy(refused::ensureCurrent).hasMessage(SchemaMigration.BAD_MODE);
+    }
+  }
+}
