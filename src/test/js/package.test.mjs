@@ -23,6 +23,20 @@ test("package.json points to files that are there and in the package", () => {
   for (const name of pkg.files) assert.ok(existsSync(new URL(name, dir)), `${name} exists`);
 });
 
+/** Every module the package's entry imports, itself included, by their relative imports. */
+function modules(name = "status-stream.js", found = new Set()) {
+  found.add(name);
+  for (const match of read(name).matchAll(/^import [^;]*? from "\.\/([^"]+)";$/gm)) {
+    if (!found.has(match[1])) modules(match[1], found);
+  }
+  return found;
+}
+
+test("every module the entry imports is in the package", () => {
+  assert.ok(modules().size > 1);
+  for (const name of modules()) assert.ok(pkg.files.includes(name), `${name} is in "files"`);
+});
+
 /** The names of connect()'s destructured options in the module. */
 function optionsTheModuleReads() {
   const source = read("status-stream.js");

@@ -2,24 +2,8 @@
 // (reconnecting, backoff, polling, resync) are in README.md beside it, its types in
 // status-stream.d.ts.
 
-// The stream says `retry: 3000` (STREAM_RETRY_MILLIS), but EventSource does not tell us, so the
-// client starts from the same figure; pass `retryMillis` when the server is configured otherwise.
-const DEFAULT_RETRY_MS = 3000;
-const MAX_DELAY_MS = 30000;
-const FAILURES_BEFORE_POLLING = 3;
-const POLL_INTERVAL_MS = 3000;
-const STREAM_RETRY_WHILE_POLLING_MS = 30000;
-const PAGE = 1000; // events per polling request (the endpoint's largest limit)
-
-// The events of the API reference (docs/api.md); others (and "connected") are not handed over.
-const EVENT_TYPES = new Set(["status_update", "progress_update", "new_proposal", "proposal_update", "proposal_deleted"]);
-
-// Event ids are decimal integers (19 digits and more): compared as BigInt, kept as text.
-/**
- * @param {unknown} text
- * @returns {text is string}
- */
-const isId = (text) => typeof text === "string" && /^[0-9]+$/.test(text);
+import { DEFAULT_RETRY_MS, keepOpen } from "./keep-open.js";
+import { EVENT_TYPES, PAGE, isId } from "./events.js";
 
 // The types are declared in status-stream.d.ts; `tsc --checkJs` checks this file against them
 // (src/test/js/check-types.sh).
@@ -53,22 +37,7 @@ export function connect({
 }) {
   /** @type {string | null} */
   let lastEventId = null;
-  let failures = 0;
-  /** @type {EventSource | null} */
-  let source = null;
-  /** @type {unknown} */
-  let timer = null;
   let closed = false;
-  /** @type {StreamState | null} */
-  let state = null;
-
-  /** @param {StreamState} next */
-  const setState = (next) => {
-    if (next !== state) {
-      state = next;
-      onState(next);
-    }
-  };
 
   // Every project event passes here: ids only grow, so nothing is handed over twice.
   /** @type {(id: string | null, data: any) => void} */
@@ -89,15 +58,6 @@ export function connect({
     }
   };
 
-  // The n-th failure in a row waits retry * 2^(n-1), at most 30 s (or the retry, if longer),
-  // drawn uniformly from half to one and a half times that: clients a restart dropped together
-  // come back spread over a few seconds instead of all at once.
-  const retry = Number.isFinite(retryMillis) && retryMillis > 0 ? retryMillis : DEFAULT_RETRY_MS;
-  const backoff = () => {
-    const base = Math.min(Math.max(MAX_DELAY_MS, retry), retry * 2 ** Math.max(0, failures - 1));
-    return base * (0.5 + random());
-  };
-
   // The server cannot replay from our position (retention passed it, or the database was
   // restored): from now on, what counts is where the server continues, `position` (null: from
   // whatever comes next), even when it is below the id we had. The app refetches its state.
@@ -111,37 +71,17 @@ export function connect({
     }
   };
 
-  /** @type {(fn: () => void, delay: number) => void} */
-  const schedule = (fn, delay) => {
-    clearTimeout(timer);
-    timer = setTimeout(fn, delay);
-  };
+  /** @param {string} path */
+  const endpoint = (path) => new URL(`${baseUrl}/api/projects/${encodeURIComponent(projectId)}/${path}`, globalThis.location?.href);
 
-  async function openStream() {
-    if (closed) return;
-    setState(failures === 0 && lastEventId === null ? "connecting" : "reconnecting");
-    let token;
-    try {
-      token = await getToken();
-    } catch (error) {
-      return streamFailed();
-    }
-    if (closed) return; // close() was called while the token was on its way
-    const url = new URL(`${baseUrl}/api/projects/${encodeURIComponent(projectId)}/status`, globalThis.location?.href);
+  /** @param {string} token */
+  function open(token) {
+    const url = endpoint("status");
     url.searchParams.set("access_token", token);
     if (lastEventId !== null) url.searchParams.set("lastEventId", lastEventId);
-    const es = new EventSource(url);
-    source = es;
-    let opened = false;
     let previousId = ""; // the id EventSource reported for the previous frame of this stream
-    es.onopen = () => {
-      if (closed || source !== es) return;
-      opened = true;
-      failures = 0;
-      setState("open");
-    };
-    es.onmessage = (message) => {
-      if (closed || source !== es) return;
+    /** @param {MessageEvent} message */
+    const onMessage = (message) => {
       const id = message.lastEventId || "";
       const unchanged = id === previousId;
       previousId = id;
@@ -160,42 +100,14 @@ export function connect({
       if (id !== "" && !isId(id)) return; // not an id of ours: ignored
       deliver(id || null, data);
     };
-    es.onerror = () => {
-      // EventSource would retry by itself with the same token and URL; we reconnect ourselves
-      // so that a fresh token and our last event id are used.
-      es.close();
-      if (closed || source !== es) return;
-      source = null;
-      if (!opened) return streamFailed();
-      failures = 1;
-      setState("reconnecting");
-      schedule(openStream, backoff());
-    };
-  }
-
-  function streamFailed() {
-    if (closed) return;
-    failures += 1;
-    if (failures >= FAILURES_BEFORE_POLLING) {
-      startPolling();
-    } else {
-      setState("reconnecting");
-      schedule(openStream, backoff());
-    }
-  }
-
-  let pollingSince = 0;
-  function startPolling() {
-    if (state !== "polling") pollingSince = now();
-    setState("polling");
-    schedule(poll, 0);
+    return { url, onMessage };
   }
 
   // One answer of the polling endpoint, events after `after` (null: from the oldest retained);
   // null when there is none to use (an error status, a malformed body, or close() meanwhile).
   /** @type {(token: string, after: string | null) => Promise<EventPage | null>} */
   async function page(token, after) {
-    const url = new URL(`${baseUrl}/api/projects/${encodeURIComponent(projectId)}/events`, globalThis.location?.href);
+    const url = endpoint("events");
     if (after !== null) url.searchParams.set("after", after);
     url.searchParams.set("limit", String(PAGE));
     const response = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
@@ -217,51 +129,38 @@ export function connect({
     return body === null ? null : body.lastEventId;
   }
 
-  async function poll() {
-    if (closed) return;
-    try {
-      const token = await getToken();
-      if (closed) return;
-      const body = await page(token, lastEventId);
-      if (body === null) {
-        // nothing usable: try again at the next poll
-      } else if (lastEventId === null) {
-        // No position yet (no stream ever gave one): start where a stream opened without
-        // Last-Event-ID starts, at the current end of the log. What is retained already is read
-        // past, not handed over; the position is kept only once the end was reached.
-        const position = await skipToEnd(token, body);
-        if (position !== null && !closed) lastEventId = position;
-      } else if (body.resyncRequired) {
-        // Like the stream after resync_required: nothing from before the app's refetch is handed
-        // over. Read to the current end first, so the refetch sees all that was skipped.
-        const position = await skipToEnd(token, body);
-        if (position !== null && !closed) resync(position);
-      } else {
-        for (const event of body.events) {
-          if (isId(event.id)) deliver(event.id, event.data);
-        }
+  /** @param {string} token */
+  async function poll(token) {
+    const body = await page(token, lastEventId);
+    if (body === null) {
+      // nothing usable: try again at the next poll
+    } else if (lastEventId === null) {
+      // No position yet (no stream ever gave one): start where a stream opened without
+      // Last-Event-ID starts, at the current end of the log. What is retained already is read
+      // past, not handed over; the position is kept only once the end was reached.
+      const position = await skipToEnd(token, body);
+      if (position !== null && !closed) lastEventId = position;
+    } else if (body.resyncRequired) {
+      // Like the stream after resync_required: nothing from before the app's refetch is handed
+      // over. Read to the current end first, so the refetch sees all that was skipped.
+      const position = await skipToEnd(token, body);
+      if (position !== null && !closed) resync(position);
+    } else {
+      for (const event of body.events) {
+        if (isId(event.id)) deliver(event.id, event.data);
       }
-    } catch (error) {
-      // still unreachable: keep polling
     }
-    if (closed) return;
-    if (now() - pollingSince >= STREAM_RETRY_WHILE_POLLING_MS) {
-      // Try streaming again; if it fails, we come back here.
-      failures = FAILURES_BEFORE_POLLING - 1;
-      pollingSince = now();
-      return openStream();
-    }
-    schedule(poll, POLL_INTERVAL_MS);
   }
 
-  openStream();
+  const connection = keepOpen(
+    { hasPosition: () => lastEventId !== null, open, poll },
+    { getToken, onState, retryMillis, EventSource, setTimeout, clearTimeout, random, now },
+  );
 
   return {
     close() {
       closed = true;
-      clearTimeout(timer);
-      if (source) source.close();
-      setState("closed");
+      connection.close();
     },
     get lastEventId() {
       return lastEventId;
