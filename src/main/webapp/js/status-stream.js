@@ -3,13 +3,18 @@
 // status-stream.d.ts.
 
 import { DEFAULT_RETRY_MS, keepOpen } from "./keep-open.js";
-import { EVENT_TYPES, PAGE, isId } from "./events.js";
+import { EVENT_TYPES, PAGE, PROJECT_ID, isId } from "./events.js";
+import { projectsConnection } from "./projects-connection.js";
+import { MAX_PROJECTS, PROTOCOL, shareAcrossTabs } from "./tab-sharing.js";
 
 // The types are declared in status-stream.d.ts; `tsc --checkJs` checks this file against them
 // (src/test/js/check-types.sh).
 /** @typedef {import("./status-stream.js").ConnectOptions} ConnectOptions */
 /** @typedef {import("./status-stream.js").StatusStream} StatusStream */
 /** @typedef {import("./status-stream.js").StreamState} StreamState */
+/** @typedef {import("./status-stream.js").WatchOptions} WatchOptions */
+/** @typedef {import("./status-stream.js").ProjectsStream} ProjectsStream */
+/** @typedef {import("./status-stream.js").ProjectEvent} ProjectEvent */
 /** @typedef {{ events: { id: unknown, data: unknown }[], lastEventId: string, resyncRequired?: boolean }} EventPage */
 
 /**
@@ -164,6 +169,228 @@ export function connect({
     },
     get lastEventId() {
       return lastEventId;
+    },
+  };
+}
+
+/**
+ * The user a token is for, from its payload (not verified: it only names the group of tabs that
+ * share a connection, the server checks the token), or null when it is no JWT with a `sub`.
+ *
+ * @param {string} token
+ * @returns {string | null}
+ */
+function userOf(token) {
+  try {
+    const part = String(token).split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const bytes = Uint8Array.from(atob(part), (c) => c.charCodeAt(0));
+    const claims = JSON.parse(new TextDecoder().decode(bytes));
+    if (typeof claims.sub !== "string" || claims.sub === "") return null;
+    return JSON.stringify([typeof claims.iss === "string" ? claims.iss : null, claims.sub]);
+  } catch (error) {
+    return null;
+  }
+}
+
+/**
+ * Watches several projects on one connection, shared by the tabs of the same user on this origin,
+ * until `close()`; `add()` and `remove()` change the projects, reconnecting from the cursor
+ * (README.md beside this file).
+ *
+ * @param {WatchOptions} options
+ * @returns {ProjectsStream}
+ */
+export function watch({
+  projectIds = [],
+  getToken,
+  onEvent = () => {},
+  onState = () => {},
+  onResync = () => {},
+  onForbidden = () => {},
+  baseUrl = "",
+  retryMillis = DEFAULT_RETRY_MS, // the first reconnect delay, before jitter
+  share = true, // false: this page connects on its own
+  shareKey, // names the group of tabs that share; default: the token's issuer and subject
+  // For tests and other hosts: the browser's globals unless given.
+  EventSource = globalThis.EventSource,
+  fetch = (...args) => globalThis.fetch(...args),
+  setTimeout = (...args) => globalThis.setTimeout(...args),
+  clearTimeout = (...args) => globalThis.clearTimeout(...args),
+  random = Math.random,
+  now = Date.now,
+  BroadcastChannel = globalThis.BroadcastChannel,
+  locks = globalThis.navigator?.locks,
+}) {
+  /** @type {Set<string>} */
+  const watched = new Set();
+  /** @type {StreamState | null} */
+  let state = null;
+  let closed = false;
+  /** @type {{ changed(): void, leave(): void } | null} */
+  let link = null;
+
+  /** @param {readonly unknown[]} ids @returns {string[]} */
+  const valid = (ids) =>
+    ids.map((id) => {
+      const text = typeof id === "string" ? id.toLowerCase() : "";
+      if (!PROJECT_ID.test(text)) throw new TypeError(`status-stream: not a project id: ${String(id)}`);
+      return text;
+    });
+  /** @param {(...args: any[]) => void} handler @param {string} what @param {unknown} arg */
+  const call = (handler, what, arg) => {
+    try {
+      handler(arg);
+    } catch (error) {
+      console.error(`status-stream: ${what} failed`, error);
+    }
+  };
+
+  /** @param {readonly unknown[]} ids */
+  const add = (ids) => {
+    const more = valid(ids).filter((id) => !watched.has(id));
+    if (watched.size + more.length > MAX_PROJECTS) {
+      throw new RangeError(`status-stream: at most ${MAX_PROJECTS} projects on one connection`);
+    }
+    for (const id of more) watched.add(id);
+    return more.length > 0;
+  };
+  add(projectIds);
+
+  /** @type {import("./tab-sharing.js").Tab} */
+  const tab = {
+    projects: () => [...watched],
+    event(event) {
+      if (!closed && watched.has(event.projectId)) call(onEvent, "onEvent", event);
+    },
+    resync(projectId) {
+      if (!closed && watched.has(projectId)) call(onResync, "onResync", projectId);
+    },
+    denied(projectIds) {
+      const dropped = projectIds.filter((id) => watched.delete(id));
+      if (dropped.length === 0) return;
+      link?.changed();
+      for (const id of dropped) call(onForbidden, "onForbidden", id);
+    },
+    state(next) {
+      if (!closed && next !== state) {
+        state = next;
+        onState(next);
+      }
+    },
+    alone() {
+      if (!closed) link = alone();
+    },
+  };
+
+  const transport = { getToken, baseUrl, fetch, retryMillis, EventSource, setTimeout, clearTimeout, random, now };
+  /** @type {Pick<Parameters<typeof projectsConnection>[0], "onEvent" | "onResync" | "onDenied" | "onState">} */
+  const toTab = {
+    onEvent: (event) => tab.event(event),
+    onResync: (projectId) => tab.resync(projectId),
+    onDenied: (projectIds) => tab.denied(projectIds),
+    onState: (next) => tab.state(next),
+  };
+
+  function alone() {
+    const connection = projectsConnection({ ...transport, ...toTab, projects: tab.projects, position: null });
+    return { changed: () => connection.update(), leave: () => connection.close() };
+  }
+
+  /** @param {string} name @param {string | null} user the token's user, when it names the group */
+  function together(name, user) {
+    // A leader whose token is for another user than the group's (a new login) leaves the group
+    // before it connects, and joins that user's.
+    const checkedToken = async () => {
+      const token = await getToken();
+      if (user !== null && userOf(token) !== user) {
+        setTimeout(() => {
+          link?.leave();
+          if (!closed) start();
+        }, 0);
+        throw new Error("status-stream: the token is for another user");
+      }
+      return token;
+    };
+    return shareAcrossTabs({
+      name,
+      tab,
+      BroadcastChannel,
+      locks,
+      setTimeout,
+      clearTimeout,
+      connect: (options) => projectsConnection({ ...transport, ...options, getToken: checkedToken }),
+    });
+  }
+
+  async function start() {
+    link = null;
+    tab.state("connecting");
+    if (!share || typeof BroadcastChannel !== "function" || typeof locks?.request !== "function") {
+      link = alone();
+      return;
+    }
+    let user = null;
+    if (typeof shareKey !== "string" || shareKey === "") {
+      try {
+        user = userOf(await getToken());
+      } catch (error) {
+        // no token to tell the user by: this tab connects on its own
+      }
+      if (closed) return;
+      if (user === null) {
+        link = alone();
+        return;
+      }
+    }
+    let service = baseUrl;
+    try {
+      service = new URL(baseUrl || "/", globalThis.location?.href).origin;
+    } catch (error) {
+      // a baseUrl that is no URL names itself
+    }
+    const group = user === null ? `key ${shareKey}` : `user ${user}`;
+    link = together(`status-stream/${PROTOCOL} ${service} ${group}`, user);
+  }
+
+  // A page that goes away hands the connection over at once; one that comes back from the
+  // back-forward cache joins again.
+  const onPageHide = () => {
+    link?.leave();
+    link = null;
+  };
+  /** @param {Event} event */
+  const onPageShow = (event) => {
+    if (/** @type {PageTransitionEvent} */ (event).persisted && !closed && link === null) start();
+  };
+  globalThis.addEventListener?.("pagehide", onPageHide);
+  globalThis.addEventListener?.("pageshow", onPageShow);
+
+  start();
+
+  return {
+    add(...ids) {
+      if (closed) return;
+      if (add(ids)) link?.changed();
+    },
+    remove(...ids) {
+      if (closed) return;
+      const removed = valid(ids).filter((id) => watched.delete(id));
+      if (removed.length > 0) link?.changed();
+    },
+    get projectIds() {
+      return [...watched];
+    },
+    close() {
+      if (closed) return;
+      globalThis.removeEventListener?.("pagehide", onPageHide);
+      globalThis.removeEventListener?.("pageshow", onPageShow);
+      closed = true;
+      link?.leave();
+      link = null;
+      if (state !== "closed") {
+        state = "closed";
+        onState("closed");
+      }
     },
   };
 }
