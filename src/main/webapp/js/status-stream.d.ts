@@ -1,5 +1,6 @@
-// Types of the status-stream browser client (status-stream.js). The behaviour of each option is
-// described in README.md beside this file.
+// Types of the status-stream browser client (status-stream.js): `connect()` for one project,
+// `watch()` for several on one connection that the tabs of a user share. The behaviour of each
+// option is described in README.md beside this file.
 
 /** What the client is doing; `onState` hears each change once. */
 export type StreamState = "connecting" | "open" | "reconnecting" | "polling" | "closed";
@@ -99,3 +100,58 @@ export interface StatusStream {
 
 /** Opens the project's stream, and keeps it open until `close()`. */
 export function connect(options: ConnectOptions): StatusStream;
+
+/** An event of one of the watched projects: the project's payload with its `projectId`. */
+export type ProjectEvent = StatusEvent & {
+  /** The project the event belongs to (a UUID, lower case). */
+  projectId: string;
+};
+
+export interface WatchOptions {
+  /** The projects to watch at first (UUIDs, at most 64); `add()` and `remove()` change them. */
+  projectIds?: readonly string[];
+  /** A valid access token; called before every connect, reconnect and poll of the tab that holds the connection, and (without `shareKey`) once at start to tell the user by. */
+  getToken: () => string | Promise<string>;
+  /** Each event of the watched projects, parsed, exactly once and in order per project. */
+  onEvent?: (event: ProjectEvent) => void;
+  /** Each change of state of the connection (also when another tab holds it). */
+  onState?: (state: StreamState) => void;
+  /** The server cannot replay what was missed of this project: refetch its state. */
+  onResync?: (projectId: string) => void;
+  /** The user may not read this project (or it was deleted): it is no longer watched. */
+  onForbidden?: (projectId: string) => void;
+  /** Where the service is, e.g. `https://status.example.org`; empty (the default): this page's origin. */
+  baseUrl?: string;
+  /** The first reconnect delay before jitter, in ms: the server's `STREAM_RETRY_MILLIS` (default 3000). */
+  retryMillis?: number;
+  /** Share one connection with the other tabs of the same user on this origin (default true). */
+  share?: boolean;
+  /** Names the group of tabs that share a connection; default: the token's `iss` and `sub`. Must differ between users. */
+  shareKey?: string;
+  /** Stand-ins for the browser's globals (tests, other hosts); the browser's own unless given. */
+  EventSource?: new (url: string | URL) => EventSource;
+  fetch?: typeof fetch;
+  setTimeout?: (callback: () => void, delay: number) => unknown;
+  clearTimeout?: (handle: any) => void;
+  /** A number in [0, 1), as `Math.random`. */
+  random?: () => number;
+  /** Milliseconds since the epoch, as `Date.now`. */
+  now?: () => number;
+  BroadcastChannel?: new (name: string) => BroadcastChannel;
+  /** `navigator.locks`; without it (or without BroadcastChannel) the page connects on its own. */
+  locks?: LockManager;
+}
+
+export interface ProjectsStream {
+  /** Watches these projects too; the connection reconnects from its cursor, losing nothing. */
+  add(...projectIds: string[]): void;
+  /** Stops watching these projects: none of their events is handed over any more. */
+  remove(...projectIds: string[]): void;
+  /** The projects watched now. */
+  readonly projectIds: string[];
+  /** Stops watching; a tab that held the connection hands it to another tab. */
+  close(): void;
+}
+
+/** Watches several projects on one connection, shared by the user's tabs, until `close()`. */
+export function watch(options: WatchOptions): ProjectsStream;

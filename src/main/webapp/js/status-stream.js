@@ -2,30 +2,19 @@
 // (reconnecting, backoff, polling, resync) are in README.md beside it, its types in
 // status-stream.d.ts.
 
-// The stream says `retry: 3000` (STREAM_RETRY_MILLIS), but EventSource does not tell us, so the
-// client starts from the same figure; pass `retryMillis` when the server is configured otherwise.
-const DEFAULT_RETRY_MS = 3000;
-const MAX_DELAY_MS = 30000;
-const FAILURES_BEFORE_POLLING = 3;
-const POLL_INTERVAL_MS = 3000;
-const STREAM_RETRY_WHILE_POLLING_MS = 30000;
-const PAGE = 1000; // events per polling request (the endpoint's largest limit)
-
-// The events of the API reference (docs/api.md); others (and "connected") are not handed over.
-const EVENT_TYPES = new Set(["status_update", "progress_update", "new_proposal", "proposal_update", "proposal_deleted"]);
-
-// Event ids are decimal integers (19 digits and more): compared as BigInt, kept as text.
-/**
- * @param {unknown} text
- * @returns {text is string}
- */
-const isId = (text) => typeof text === "string" && /^[0-9]+$/.test(text);
+import { DEFAULT_RETRY_MS, keepOpen } from "./keep-open.js";
+import { EVENT_TYPES, PAGE, PROJECT_ID, isId } from "./events.js";
+import { projectsConnection } from "./projects-connection.js";
+import { MAX_PROJECTS, PROTOCOL, shareAcrossTabs } from "./tab-sharing.js";
 
 // The types are declared in status-stream.d.ts; `tsc --checkJs` checks this file against them
 // (src/test/js/check-types.sh).
 /** @typedef {import("./status-stream.js").ConnectOptions} ConnectOptions */
 /** @typedef {import("./status-stream.js").StatusStream} StatusStream */
 /** @typedef {import("./status-stream.js").StreamState} StreamState */
+/** @typedef {import("./status-stream.js").WatchOptions} WatchOptions */
+/** @typedef {import("./status-stream.js").ProjectsStream} ProjectsStream */
+/** @typedef {import("./status-stream.js").ProjectEvent} ProjectEvent */
 /** @typedef {{ events: { id: unknown, data: unknown }[], lastEventId: string, resyncRequired?: boolean }} EventPage */
 
 /**
@@ -53,22 +42,7 @@ export function connect({
 }) {
   /** @type {string | null} */
   let lastEventId = null;
-  let failures = 0;
-  /** @type {EventSource | null} */
-  let source = null;
-  /** @type {unknown} */
-  let timer = null;
   let closed = false;
-  /** @type {StreamState | null} */
-  let state = null;
-
-  /** @param {StreamState} next */
-  const setState = (next) => {
-    if (next !== state) {
-      state = next;
-      onState(next);
-    }
-  };
 
   // Every project event passes here: ids only grow, so nothing is handed over twice.
   /** @type {(id: string | null, data: any) => void} */
@@ -89,15 +63,6 @@ export function connect({
     }
   };
 
-  // The n-th failure in a row waits retry * 2^(n-1), at most 30 s (or the retry, if longer),
-  // drawn uniformly from half to one and a half times that: clients a restart dropped together
-  // come back spread over a few seconds instead of all at once.
-  const retry = Number.isFinite(retryMillis) && retryMillis > 0 ? retryMillis : DEFAULT_RETRY_MS;
-  const backoff = () => {
-    const base = Math.min(Math.max(MAX_DELAY_MS, retry), retry * 2 ** Math.max(0, failures - 1));
-    return base * (0.5 + random());
-  };
-
   // The server cannot replay from our position (retention passed it, or the database was
   // restored): from now on, what counts is where the server continues, `position` (null: from
   // whatever comes next), even when it is below the id we had. The app refetches its state.
@@ -111,37 +76,17 @@ export function connect({
     }
   };
 
-  /** @type {(fn: () => void, delay: number) => void} */
-  const schedule = (fn, delay) => {
-    clearTimeout(timer);
-    timer = setTimeout(fn, delay);
-  };
+  /** @param {string} path */
+  const endpoint = (path) => new URL(`${baseUrl}/api/projects/${encodeURIComponent(projectId)}/${path}`, globalThis.location?.href);
 
-  async function openStream() {
-    if (closed) return;
-    setState(failures === 0 && lastEventId === null ? "connecting" : "reconnecting");
-    let token;
-    try {
-      token = await getToken();
-    } catch (error) {
-      return streamFailed();
-    }
-    if (closed) return; // close() was called while the token was on its way
-    const url = new URL(`${baseUrl}/api/projects/${encodeURIComponent(projectId)}/status`, globalThis.location?.href);
+  /** @param {string} token */
+  function open(token) {
+    const url = endpoint("status");
     url.searchParams.set("access_token", token);
     if (lastEventId !== null) url.searchParams.set("lastEventId", lastEventId);
-    const es = new EventSource(url);
-    source = es;
-    let opened = false;
     let previousId = ""; // the id EventSource reported for the previous frame of this stream
-    es.onopen = () => {
-      if (closed || source !== es) return;
-      opened = true;
-      failures = 0;
-      setState("open");
-    };
-    es.onmessage = (message) => {
-      if (closed || source !== es) return;
+    /** @param {MessageEvent} message */
+    const onMessage = (message) => {
       const id = message.lastEventId || "";
       const unchanged = id === previousId;
       previousId = id;
@@ -160,42 +105,14 @@ export function connect({
       if (id !== "" && !isId(id)) return; // not an id of ours: ignored
       deliver(id || null, data);
     };
-    es.onerror = () => {
-      // EventSource would retry by itself with the same token and URL; we reconnect ourselves
-      // so that a fresh token and our last event id are used.
-      es.close();
-      if (closed || source !== es) return;
-      source = null;
-      if (!opened) return streamFailed();
-      failures = 1;
-      setState("reconnecting");
-      schedule(openStream, backoff());
-    };
-  }
-
-  function streamFailed() {
-    if (closed) return;
-    failures += 1;
-    if (failures >= FAILURES_BEFORE_POLLING) {
-      startPolling();
-    } else {
-      setState("reconnecting");
-      schedule(openStream, backoff());
-    }
-  }
-
-  let pollingSince = 0;
-  function startPolling() {
-    if (state !== "polling") pollingSince = now();
-    setState("polling");
-    schedule(poll, 0);
+    return { url, onMessage };
   }
 
   // One answer of the polling endpoint, events after `after` (null: from the oldest retained);
   // null when there is none to use (an error status, a malformed body, or close() meanwhile).
   /** @type {(token: string, after: string | null) => Promise<EventPage | null>} */
   async function page(token, after) {
-    const url = new URL(`${baseUrl}/api/projects/${encodeURIComponent(projectId)}/events`, globalThis.location?.href);
+    const url = endpoint("events");
     if (after !== null) url.searchParams.set("after", after);
     url.searchParams.set("limit", String(PAGE));
     const response = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
@@ -217,54 +134,263 @@ export function connect({
     return body === null ? null : body.lastEventId;
   }
 
-  async function poll() {
-    if (closed) return;
-    try {
-      const token = await getToken();
-      if (closed) return;
-      const body = await page(token, lastEventId);
-      if (body === null) {
-        // nothing usable: try again at the next poll
-      } else if (lastEventId === null) {
-        // No position yet (no stream ever gave one): start where a stream opened without
-        // Last-Event-ID starts, at the current end of the log. What is retained already is read
-        // past, not handed over; the position is kept only once the end was reached.
-        const position = await skipToEnd(token, body);
-        if (position !== null && !closed) lastEventId = position;
-      } else if (body.resyncRequired) {
-        // Like the stream after resync_required: nothing from before the app's refetch is handed
-        // over. Read to the current end first, so the refetch sees all that was skipped.
-        const position = await skipToEnd(token, body);
-        if (position !== null && !closed) resync(position);
-      } else {
-        for (const event of body.events) {
-          if (isId(event.id)) deliver(event.id, event.data);
-        }
+  /** @param {string} token */
+  async function poll(token) {
+    const body = await page(token, lastEventId);
+    if (body === null) {
+      // nothing usable: try again at the next poll
+    } else if (lastEventId === null) {
+      // No position yet (no stream ever gave one): start where a stream opened without
+      // Last-Event-ID starts, at the current end of the log. What is retained already is read
+      // past, not handed over; the position is kept only once the end was reached.
+      const position = await skipToEnd(token, body);
+      if (position !== null && !closed) lastEventId = position;
+    } else if (body.resyncRequired) {
+      // Like the stream after resync_required: nothing from before the app's refetch is handed
+      // over. Read to the current end first, so the refetch sees all that was skipped.
+      const position = await skipToEnd(token, body);
+      if (position !== null && !closed) resync(position);
+    } else {
+      for (const event of body.events) {
+        if (isId(event.id)) deliver(event.id, event.data);
       }
-    } catch (error) {
-      // still unreachable: keep polling
     }
-    if (closed) return;
-    if (now() - pollingSince >= STREAM_RETRY_WHILE_POLLING_MS) {
-      // Try streaming again; if it fails, we come back here.
-      failures = FAILURES_BEFORE_POLLING - 1;
-      pollingSince = now();
-      return openStream();
-    }
-    schedule(poll, POLL_INTERVAL_MS);
   }
 
-  openStream();
+  const connection = keepOpen(
+    { hasPosition: () => lastEventId !== null, open, poll },
+    { getToken, onState, retryMillis, EventSource, setTimeout, clearTimeout, random, now },
+  );
 
   return {
     close() {
       closed = true;
-      clearTimeout(timer);
-      if (source) source.close();
-      setState("closed");
+      connection.close();
     },
     get lastEventId() {
       return lastEventId;
+    },
+  };
+}
+
+/**
+ * The user a token is for, from its payload (not verified: it only names the group of tabs that
+ * share a connection, the server checks the token), or null when it is no JWT with a `sub`.
+ *
+ * @param {string} token
+ * @returns {string | null}
+ */
+function userOf(token) {
+  try {
+    const part = String(token).split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const bytes = Uint8Array.from(atob(part), (c) => c.charCodeAt(0));
+    const claims = JSON.parse(new TextDecoder().decode(bytes));
+    if (typeof claims.sub !== "string" || claims.sub === "") return null;
+    return JSON.stringify([typeof claims.iss === "string" ? claims.iss : null, claims.sub]);
+  } catch (error) {
+    return null;
+  }
+}
+
+/**
+ * Watches several projects on one connection, shared by the tabs of the same user on this origin,
+ * until `close()`; `add()` and `remove()` change the projects, reconnecting from the cursor
+ * (README.md beside this file).
+ *
+ * @param {WatchOptions} options
+ * @returns {ProjectsStream}
+ */
+export function watch({
+  projectIds = [],
+  getToken,
+  onEvent = () => {},
+  onState = () => {},
+  onResync = () => {},
+  onForbidden = () => {},
+  baseUrl = "",
+  retryMillis = DEFAULT_RETRY_MS, // the first reconnect delay, before jitter
+  share = true, // false: this page connects on its own
+  shareKey, // names the group of tabs that share; default: the token's issuer and subject
+  // For tests and other hosts: the browser's globals unless given.
+  EventSource = globalThis.EventSource,
+  fetch = (...args) => globalThis.fetch(...args),
+  setTimeout = (...args) => globalThis.setTimeout(...args),
+  clearTimeout = (...args) => globalThis.clearTimeout(...args),
+  random = Math.random,
+  now = Date.now,
+  BroadcastChannel = globalThis.BroadcastChannel,
+  locks = globalThis.navigator?.locks,
+}) {
+  /** @type {Set<string>} */
+  const watched = new Set();
+  /** @type {StreamState | null} */
+  let state = null;
+  let closed = false;
+  /** @type {{ changed(): void, leave(): void } | null} */
+  let link = null;
+
+  /** @param {readonly unknown[]} ids @returns {string[]} */
+  const valid = (ids) =>
+    ids.map((id) => {
+      const text = typeof id === "string" ? id.toLowerCase() : "";
+      if (!PROJECT_ID.test(text)) throw new TypeError(`status-stream: not a project id: ${String(id)}`);
+      return text;
+    });
+  /** @param {(...args: any[]) => void} handler @param {string} what @param {unknown} arg */
+  const call = (handler, what, arg) => {
+    try {
+      handler(arg);
+    } catch (error) {
+      console.error(`status-stream: ${what} failed`, error);
+    }
+  };
+
+  /** @param {readonly unknown[]} ids */
+  const add = (ids) => {
+    const more = valid(ids).filter((id) => !watched.has(id));
+    if (watched.size + more.length > MAX_PROJECTS) {
+      throw new RangeError(`status-stream: at most ${MAX_PROJECTS} projects on one connection`);
+    }
+    for (const id of more) watched.add(id);
+    return more.length > 0;
+  };
+  add(projectIds);
+
+  /** @type {import("./tab-sharing.js").Tab} */
+  const tab = {
+    projects: () => [...watched],
+    event(event) {
+      if (!closed && watched.has(event.projectId)) call(onEvent, "onEvent", event);
+    },
+    resync(projectId) {
+      if (!closed && watched.has(projectId)) call(onResync, "onResync", projectId);
+    },
+    denied(projectIds) {
+      const dropped = projectIds.filter((id) => watched.delete(id));
+      if (dropped.length === 0) return;
+      link?.changed();
+      for (const id of dropped) call(onForbidden, "onForbidden", id);
+    },
+    state(next) {
+      if (!closed && next !== state) {
+        state = next;
+        onState(next);
+      }
+    },
+    alone() {
+      if (!closed) link = alone();
+    },
+  };
+
+  const transport = { getToken, baseUrl, fetch, retryMillis, EventSource, setTimeout, clearTimeout, random, now };
+  /** @type {Pick<Parameters<typeof projectsConnection>[0], "onEvent" | "onResync" | "onDenied" | "onState">} */
+  const toTab = {
+    onEvent: (event) => tab.event(event),
+    onResync: (projectId) => tab.resync(projectId),
+    onDenied: (projectIds) => tab.denied(projectIds),
+    onState: (next) => tab.state(next),
+  };
+
+  function alone() {
+    const connection = projectsConnection({ ...transport, ...toTab, projects: tab.projects, position: null });
+    return { changed: () => connection.update(), leave: () => connection.close() };
+  }
+
+  /** @param {string} name @param {string | null} user the token's user, when it names the group */
+  function together(name, user) {
+    // A leader whose token is for another user than the group's (a new login) leaves the group
+    // before it connects, and joins that user's.
+    const checkedToken = async () => {
+      const token = await getToken();
+      if (user !== null && userOf(token) !== user) {
+        setTimeout(() => {
+          link?.leave();
+          if (!closed) start();
+        }, 0);
+        throw new Error("status-stream: the token is for another user");
+      }
+      return token;
+    };
+    return shareAcrossTabs({
+      name,
+      tab,
+      BroadcastChannel,
+      locks,
+      setTimeout,
+      clearTimeout,
+      connect: (options) => projectsConnection({ ...transport, ...options, getToken: checkedToken }),
+    });
+  }
+
+  async function start() {
+    link = null;
+    tab.state("connecting");
+    if (!share || typeof BroadcastChannel !== "function" || typeof locks?.request !== "function") {
+      link = alone();
+      return;
+    }
+    let user = null;
+    if (typeof shareKey !== "string" || shareKey === "") {
+      try {
+        user = userOf(await getToken());
+      } catch (error) {
+        // no token to tell the user by: this tab connects on its own
+      }
+      if (closed) return;
+      if (user === null) {
+        link = alone();
+        return;
+      }
+    }
+    let service = baseUrl;
+    try {
+      service = new URL(baseUrl || "/", globalThis.location?.href).origin;
+    } catch (error) {
+      // a baseUrl that is no URL names itself
+    }
+    const group = user === null ? `key ${shareKey}` : `user ${user}`;
+    link = together(`status-stream/${PROTOCOL} ${service} ${group}`, user);
+  }
+
+  // A page that goes away hands the connection over at once; one that comes back from the
+  // back-forward cache joins again.
+  const onPageHide = () => {
+    link?.leave();
+    link = null;
+  };
+  /** @param {Event} event */
+  const onPageShow = (event) => {
+    if (/** @type {PageTransitionEvent} */ (event).persisted && !closed && link === null) start();
+  };
+  globalThis.addEventListener?.("pagehide", onPageHide);
+  globalThis.addEventListener?.("pageshow", onPageShow);
+
+  start();
+
+  return {
+    add(...ids) {
+      if (closed) return;
+      if (add(ids)) link?.changed();
+    },
+    remove(...ids) {
+      if (closed) return;
+      const removed = valid(ids).filter((id) => watched.delete(id));
+      if (removed.length > 0) link?.changed();
+    },
+    get projectIds() {
+      return [...watched];
+    },
+    close() {
+      if (closed) return;
+      globalThis.removeEventListener?.("pagehide", onPageHide);
+      globalThis.removeEventListener?.("pageshow", onPageShow);
+      closed = true;
+      link?.leave();
+      link = null;
+      if (state !== "closed") {
+        state = "closed";
+        onState("closed");
+      }
     },
   };
 }
