@@ -7,10 +7,17 @@ import io.labsos.statusstream.schema.control.Database;
 import io.labsos.statusstream.schema.control.SchemaMigration;
 import io.labsos.statusstream.tls.control.HttpsPort;
 import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -32,6 +39,14 @@ public class ReadinessCheck implements HealthCheck {
   DataSource pool;
 
   @Inject SchemaMigration schema;
+
+  /** The longest a readiness check waits for the database's answer. */
+  private static final int PROBE_SECONDS = 3;
+
+  @Resource ManagedExecutorService executor;
+
+  private final AtomicReference<CompletableFuture<String>> probe = new AtomicReference<>();
+
   @Inject ChangeListener listener;
   @Inject AccessSettings access;
   @Inject AllowedOrigins origins;
@@ -64,8 +79,39 @@ public class ReadinessCheck implements HealthCheck {
     return response.status(up).build();
   }
 
-  /** What the database's answer means, by SQLSTATE class; never its text. */
+  /**
+   * The database's state, within {@value #PROBE_SECONDS} s whatever the database does: the pool
+   * validates each idle connection it hands out (2 s each), so on a dead network path one probe can
+   * take tens of seconds, far longer than a probe of the orchestrator waits. At most one probe runs
+   * at a time; a check that finds one running waits for it, up to the same bound.
+   */
   private String databaseState() {
+    var current = probe.get();
+    if (current == null || current.isDone()) {
+      var next = new CompletableFuture<String>();
+      if (probe.compareAndSet(current, next)) {
+        try {
+          executor.execute(() -> next.complete(probeDatabase()));
+        } catch (RejectedExecutionException e) {
+          next.complete("unreachable");
+        }
+      }
+      current = probe.get();
+    }
+    try {
+      return current.get(PROBE_SECONDS, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      return "unreachable: no answer in " + PROBE_SECONDS + " s";
+    } catch (ExecutionException e) {
+      return "unreachable";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "unreachable";
+    }
+  }
+
+  /** What the database's answer means, by SQLSTATE class; never its text. */
+  private String probeDatabase() {
     try (var connection = pool.getConnection()) {
       return connection.isValid(2) ? "reachable" : "unreachable: no answer in 2 s";
     } catch (SQLException e) {
