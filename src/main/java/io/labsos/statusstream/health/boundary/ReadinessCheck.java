@@ -3,8 +3,10 @@ package io.labsos.statusstream.health.boundary;
 import io.labsos.statusstream.access.control.AccessSettings;
 import io.labsos.statusstream.access.control.AllowedOrigins;
 import io.labsos.statusstream.events.control.ChangeListener;
+import io.labsos.statusstream.events.control.EventSettings;
 import io.labsos.statusstream.schema.control.Database;
 import io.labsos.statusstream.schema.control.SchemaMigration;
+import io.labsos.statusstream.stream.control.StreamSettings;
 import io.labsos.statusstream.tls.control.HttpsPort;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,11 +20,12 @@ import org.eclipse.microprofile.health.Readiness;
 
 /**
  * Ready: the configuration is usable (a token issuer and key, well-formed origins, both TLS files
- * or neither, the database's TLS settings, SCHEMA_MIGRATION), the database answers, the schema is
- * current (migrated, found current, or not checked by choice), the listener is connected and caught
- * up, and HTTPS, when configured, answers on its port. Anyone who can reach the management port
- * reads this, so every value is a fixed text: never a driver's message (it names hosts, users and
- * databases), never a setting's value. The log has the details.
+ * or neither, the database's TLS settings, SCHEMA_MIGRATION, the settings of the streams and of the
+ * events), the database answers, the schema is current (migrated, found current, or not checked by
+ * choice), the listener is connected and caught up, and HTTPS, when configured, answers on its
+ * port. Anyone who can reach the management port reads this, so every value is a fixed text: never
+ * a driver's message (it names hosts, users and databases), never a setting's value. The log has
+ * the details.
  */
 @Readiness
 @ApplicationScoped
@@ -37,6 +40,8 @@ public class ReadinessCheck implements HealthCheck {
   @Inject AllowedOrigins origins;
   @Inject HttpsPort https;
   @Inject Database databaseSettings;
+  @Inject StreamSettings streamSettings;
+  @Inject EventSettings eventSettings;
 
   @Override
   public HealthCheckResponse call() {
@@ -45,6 +50,8 @@ public class ReadinessCheck implements HealthCheck {
     problems.addAll(https.problems());
     databaseSettings.problem().ifPresent(problems::add);
     schema.problem().ifPresent(problems::add);
+    problems.addAll(streamSettings.problems());
+    problems.addAll(eventSettings.problems());
     String database = databaseState();
     var response =
         HealthCheckResponse.named("status-stream")
