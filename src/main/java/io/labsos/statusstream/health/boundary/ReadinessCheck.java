@@ -1,7 +1,6 @@
 package io.labsos.statusstream.health.boundary;
 
 import io.labsos.statusstream.access.control.AccessSettings;
-import io.labsos.statusstream.access.control.AllowedOrigins;
 import io.labsos.statusstream.events.control.ChangeListener;
 import io.labsos.statusstream.events.control.EventSettings;
 import io.labsos.statusstream.schema.control.Database;
@@ -37,7 +36,6 @@ public class ReadinessCheck implements HealthCheck {
   @Inject SchemaMigration schema;
   @Inject ChangeListener listener;
   @Inject AccessSettings access;
-  @Inject AllowedOrigins origins;
   @Inject HttpsPort https;
   @Inject Database databaseSettings;
   @Inject StreamSettings streamSettings;
@@ -46,7 +44,6 @@ public class ReadinessCheck implements HealthCheck {
   @Override
   public HealthCheckResponse call() {
     var problems = new ArrayList<>(access.problems());
-    origins.problem().ifPresent(problems::add);
     problems.addAll(https.problems());
     databaseSettings.problem().ifPresent(problems::add);
     schema.problem().ifPresent(problems::add);
