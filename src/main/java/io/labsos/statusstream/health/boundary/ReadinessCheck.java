@@ -1,5 +1,6 @@
 package io.labsos.statusstream.health.boundary;
 
+import io.labsos.statusstream.Endpoints;
 import io.labsos.statusstream.access.control.AccessSettings;
 import io.labsos.statusstream.events.control.ChangeListener;
 import io.labsos.statusstream.events.control.EventSettings;
@@ -40,6 +41,7 @@ public class ReadinessCheck implements HealthCheck {
   @Inject Database databaseSettings;
   @Inject StreamSettings streamSettings;
   @Inject EventSettings eventSettings;
+  @Inject Endpoints endpoints;
 
   @Override
   public HealthCheckResponse call() {
@@ -49,6 +51,7 @@ public class ReadinessCheck implements HealthCheck {
     schema.problem().ifPresent(problems::add);
     problems.addAll(streamSettings.problems());
     problems.addAll(eventSettings.problems());
+    problems.addAll(endpoints.problems());
     String database = databaseState();
     var response =
         HealthCheckResponse.named("status-stream")
