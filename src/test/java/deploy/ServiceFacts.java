@@ -22,6 +22,15 @@ final class ServiceFacts {
       Pattern.compile(
           "(?:@ConfigProperty\\(\\s*name\\s*=|get(?:Optional)?Value\\()\\s*\"([^\"]+)\"");
 
+  /**
+   * {@code @ConfigProperty(name = "x.y", defaultValue = "d")}, the default as text or as a constant
+   * of the same file.
+   */
+  private static final Pattern CONFIG_PROPERTY_DEFAULT =
+      Pattern.compile(
+          "@ConfigProperty\\(\\s*name\\s*=\\s*\"([^\"]+)\"\\s*,\\s*defaultValue\\s*=\\s*"
+              + "(?:\"([^\"]*)\"|([A-Z][A-Z0-9_]*))");
+
   private static final Pattern VARIABLE_NAME = Pattern.compile("`([A-Z][A-Z0-9_]*)`");
 
   private ServiceFacts() {}
@@ -61,6 +70,60 @@ final class ServiceFacts {
       throw new UncheckedIOException(e);
     }
     return names;
+  }
+
+  /**
+   * The code's defaults, by the environment variable of the setting (MicroProfile Config's
+   * mapping): those {@code @ConfigProperty} gives.
+   */
+  static Map<String, String> configPropertyDefaults() {
+    var defaults = new LinkedHashMap<String, String>();
+    try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
+      for (var file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+        var source = Files.readString(file);
+        var matcher = CONFIG_PROPERTY_DEFAULT.matcher(source);
+        while (matcher.find()) {
+          var value = matcher.group(2);
+          if (value == null) {
+            var constant =
+                Pattern.compile(matcher.group(3) + "\\s*=\\s*\"([^\"]*)\"").matcher(source);
+            if (!constant.find()) {
+              throw new IllegalStateException(file + ": no constant " + matcher.group(3));
+            }
+            value = constant.group(1);
+          }
+          defaults.put(
+              matcher.group(1).replaceAll("[^A-Za-z0-9]", "_").toUpperCase(Locale.ROOT), value);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return defaults;
+  }
+
+  /**
+   * The defaults a document's configuration table gives, by variable: in a row that names several
+   * variables, the n-th value in backquotes of the default column is the n-th variable's. A row
+   * whose default column has fewer gives none to the rest ("none", "empty").
+   */
+  static Map<String, String> documentedDefaults(String document, String section) {
+    var defaults = new LinkedHashMap<String, String>();
+    boolean inSection = false;
+    var quoted = Pattern.compile("`([^`]*)`");
+    for (var line : Manifests.read(Path.of(document)).split("\n")) {
+      if (line.startsWith("## ")) {
+        inSection = line.substring(3).trim().equals(section);
+      } else if (inSection && line.startsWith("| `")) {
+        var cells = line.split("\\|");
+        var names = VARIABLE_NAME.matcher(cells[1]);
+        var values = quoted.matcher(cells[2]);
+        while (names.find() && values.find()) {
+          defaults.put(names.group(1), values.group(1));
+        }
+      }
+    }
+    return defaults;
   }
 
   /** The variables the service reads: server.xml's plus the code's. */

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A server started with settings it cannot work with does not become ready, and says why: once in
- * its log, and in /health/ready as fixed texts that name no host, user or setting value.
+ * its log, and in /health/ready as fixed texts that name no host, user or setting value. Settings
+ * come from the environment and, by their MicroProfile Config names, from system properties.
  */
 class MisconfigurationIT {
 
@@ -55,6 +56,14 @@ class MisconfigurationIT {
     env.put("CHANGE_CAPTURE", "kafka");
     env.put("KAFKA_BOOTSTRAP_SERVERS", "");
     env.put("KAFKA_ACKS", "1");
+    // A stream setting that is no number: refused by name, not a failed deployment.
+    env.put("STREAM_HEARTBEAT_SECONDS", "abc");
+    // Settings given not in the environment but as MicroProfile Config properties (here Java
+    // system properties of the server's JVM), by their dotted names: read and checked alike.
+    env.put(
+        "JVM_ARGS",
+        "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Dlistener.outage.seconds=-1"
+            + " -Dkafka.enable.idempotence=false");
     try (var server =
         new JarServer(Path.of(System.getProperty("java.home"), "bin", "java"), work, PORT, env)
             .launch()) {
@@ -85,6 +94,9 @@ class MisconfigurationIT {
           .contains("DB_SSLMODE is not one of disable, allow, prefer, require, verify-ca")
           .contains("KAFKA_BOOTSTRAP_SERVERS is required with CHANGE_CAPTURE=kafka")
           .contains("KAFKA_ACKS is set by the service")
+          .contains("KAFKA_ENABLE_IDEMPOTENCE is set by the service")
+          .contains("STREAM_HEARTBEAT_SECONDS must be a whole number of at least 1")
+          .contains("LISTENER_OUTAGE_SECONDS must be a whole number of at least 1")
           .contains("\"database\":\"unreachable: login refused\"")
           .doesNotContain(
               "no_such_user_7f3a",
@@ -93,6 +105,7 @@ class MisconfigurationIT {
               "HS256",
               "session id",
               "verify_full",
+              "abc",
               "b.test",
               work.toString(),
               "FATAL",
@@ -124,7 +137,9 @@ class MisconfigurationIT {
           .contains("MP_JWT_TOKEN_COOKIE is not a cookie name")
           .contains("\"https://b.test/app\" is not an origin")
           .containsOnlyOnce("The database settings are not usable")
-          .contains("DB_SSLMODE is not one of");
+          .contains("DB_SSLMODE is not one of")
+          .containsOnlyOnce("The stream settings are refused")
+          .contains("LISTENER_OUTAGE_SECONDS must be a whole number of at least 1");
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.labsos.statusstream.access.control;
 
+import io.labsos.statusstream.settings.SettingsCheck;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -15,6 +16,7 @@ import java.security.spec.InvalidKeySpecException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -28,10 +30,13 @@ import org.jose4j.jws.AlgorithmIdentifiers;
 /**
  * The settings of who may call and what a token grants, each read here once, checked beside its
  * default, and handed out typed: the MicroProfile JWT settings ({@code mp.jwt.*}, i.e. the {@code
- * MP_JWT_*} environment variables), the keep time of fetched keys, and the groups that read every
- * project. A setting the service cannot work with is refused at start: the log says why once,
- * {@link #problems()} says it in fixed texts (readiness shows them, never a setting's value), and
- * no token is accepted. The demo's throwaway key comes the same way, as configuration.
+ * MP_JWT_*} environment variables), the keep time of fetched keys, the groups that read every
+ * project, the origins allowed by CORS, and how many streams and polls one user may hold. Each is a
+ * MicroProfile Config property whose environment variable is the name the README documents. A
+ * setting the service cannot work with is refused at start: the log says why once, {@link
+ * #problems()} says it in fixed texts (readiness shows them, never a setting's value), and, when it
+ * is one of verifying tokens, no token is accepted. The demo's throwaway key comes the same way, as
+ * configuration.
  */
 @ApplicationScoped
 public class AccessSettings {
@@ -76,6 +81,9 @@ public class AccessSettings {
   /** A cookie name: an HTTP token (RFC 6265, RFC 9110). */
   private static final Pattern COOKIE_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
+  static final String MALFORMED_ORIGINS =
+      "CORS_ALLOWED_ORIGINS has an entry that is not an origin (scheme://host[:port])";
+
   static final String READ_ALL_WITHOUT_AUDIENCES =
       "READ_ALL_PROJECTS_GROUPS is set but MP_JWT_VERIFY_AUDIENCES is not: a token the issuer made"
           + " for another application would read every project";
@@ -107,14 +115,15 @@ public class AccessSettings {
   @ConfigProperty(name = "mp.jwt.verify.audiences")
   Optional<String> audiencesText;
 
+  /** How far {@code exp} and {@code nbf} may be off, in seconds. */
   @Inject
   @ConfigProperty(name = "mp.jwt.verify.clock.skew", defaultValue = "30")
-  int clockSkewSeconds;
+  String clockSkewText;
 
   /** How long the last good keys of a JWKS URL stay in use while the URL fails. */
   @Inject
-  @ConfigProperty(name = "MP_JWT_KEYS_KEEP_SECONDS", defaultValue = "3600")
-  long keysKeepSeconds;
+  @ConfigProperty(name = "mp.jwt.keys.keep.seconds", defaultValue = "3600")
+  String keysKeepText;
 
   /**
    * Groups whose members read every project without a project_members row (back-end services,
@@ -122,10 +131,37 @@ public class AccessSettings {
    * {@code aud} checked: see {@link #READ_ALL_WITHOUT_AUDIENCES}.
    */
   @Inject
-  @ConfigProperty(name = "READ_ALL_PROJECTS_GROUPS")
+  @ConfigProperty(name = "read.all.projects.groups")
   Optional<String> readAllProjectsGroupsText;
 
+  /**
+   * Exact origins, {@code scheme://host[:port]}, comma-separated, blanks around items ignored. One
+   * entry that is not an origin (a path, a trailing slash, {@code *}, no scheme) makes the whole
+   * list count as empty and keeps the instance from becoming ready, so a typo never silently opens
+   * or closes the service to a site.
+   */
+  @Inject
+  @ConfigProperty(name = "cors.allowed.origins")
+  Optional<String> originsText;
+
+  /** Streams one user ({@code sub}) may hold open on this instance. */
+  @Inject
+  @ConfigProperty(name = "stream.max.per.user", defaultValue = "16")
+  String maxStreamsText;
+
+  /** Polling requests one user may have in flight on this instance. */
+  @Inject
+  @ConfigProperty(name = "poll.max.per.user", defaultValue = "4")
+  String maxPollsText;
+
   private List<String> problems = List.of();
+  private List<String> verificationProblems = List.of();
+  private List<String> limitProblems = List.of();
+  private String malformedOrigin;
+  private Set<String> allowedOrigins = Set.of();
+  private int clockSkewSeconds = 30;
+  private int maxStreams = 16;
+  private int maxPolls = 4;
   private String issuer;
   private List<String> algorithms = SUPPORTED_ALGORITHMS;
   private String tokenCookie = DEFAULT_TOKEN_COOKIE;
@@ -135,13 +171,17 @@ public class AccessSettings {
 
   @PostConstruct
   void init() {
-    var found = new ArrayList<String>();
+    var check = new SettingsCheck();
+    clockSkewSeconds =
+        check.whole("mp.jwt.verify.clock.skew", clockSkewText, 0, Integer.MAX_VALUE, 30);
+    long keysKeepSeconds = check.whole("mp.jwt.keys.keep.seconds", keysKeepText, 0, 3600);
+    var found = new ArrayList<>(check.problems());
     audiences = items(audiencesText);
     issuer = issuerText.map(String::strip).filter(i -> !i.isEmpty()).orElse(null);
     if (issuer == null) {
       found.add(NO_ISSUER);
     }
-    keys = keySource(found);
+    keys = keySource(found, Duration.ofSeconds(keysKeepSeconds));
     var algorithm = algorithmText.map(String::strip).filter(a -> !a.isEmpty());
     if (algorithm.isPresent()) {
       if (SUPPORTED_ALGORITHMS.contains(algorithm.get())) {
@@ -159,16 +199,55 @@ public class AccessSettings {
     if (!readAllProjectsGroups.isEmpty() && audiences.isEmpty()) {
       found.add(READ_ALL_WITHOUT_AUDIENCES);
     }
-    problems = List.copyOf(found);
+    verificationProblems = List.copyOf(found);
+
+    var all = new ArrayList<>(verificationProblems);
+    allowedOrigins = origins(items(originsText));
+    if (malformedOrigin != null) {
+      all.add(MALFORMED_ORIGINS);
+    }
+    var limits = new SettingsCheck();
+    maxStreams = limits.whole("stream.max.per.user", maxStreamsText, 1, Integer.MAX_VALUE, 16);
+    maxPolls = limits.whole("poll.max.per.user", maxPollsText, 1, Integer.MAX_VALUE, 4);
+    limitProblems = limits.problems();
+    all.addAll(limitProblems);
+    problems = List.copyOf(all);
+  }
+
+  /** The origins of the list; none when one entry is no origin (the first such is kept). */
+  private Set<String> origins(List<String> entries) {
+    var parsed = new LinkedHashSet<String>();
+    for (var entry : entries) {
+      var origin = origin(entry);
+      if (origin == null) {
+        malformedOrigin = entry;
+        return Set.of();
+      }
+      parsed.add(origin);
+    }
+    return Set.copyOf(parsed);
   }
 
   /** Says once, at start, why this instance will not become ready, or who reads every project. */
   void start(@Observes Startup startup) {
-    if (!problems.isEmpty()) {
+    if (malformedOrigin != null) {
+      LOG.severe(
+          "CORS_ALLOWED_ORIGINS: \""
+              + malformedOrigin
+              + "\" is not an origin (scheme://host[:port], no path, no trailing slash): no origin"
+              + " is allowed and this instance does not become ready");
+    }
+    if (!limitProblems.isEmpty()) {
+      LOG.severe(
+          "The limits per user are refused, so this instance does not become ready (the defaults"
+              + " apply meanwhile): "
+              + String.join("; ", limitProblems));
+    }
+    if (!verificationProblems.isEmpty()) {
       LOG.severe(
           "Token verification is not configured, so this instance does not become ready and"
               + " answers every token with 503: "
-              + String.join("; ", problems));
+              + String.join("; ", verificationProblems));
     } else if (!readAllProjectsGroups.isEmpty()) {
       LOG.info(
           "Tokens whose groups name one of "
@@ -177,9 +256,29 @@ public class AccessSettings {
     }
   }
 
-  /** What keeps token verification from working, as fixed texts (empty when it can work). */
+  /** What is refused, as fixed texts (empty when every setting is usable). */
   public List<String> problems() {
     return problems;
+  }
+
+  /** What keeps token verification from working, as fixed texts (empty when it can work). */
+  List<String> verificationProblems() {
+    return verificationProblems;
+  }
+
+  /** The origins CORS allows, as browsers send them; none when the list is refused. */
+  Set<String> allowedOrigins() {
+    return allowedOrigins;
+  }
+
+  /** Streams one user may hold open on this instance. */
+  int maxStreamsPerUser() {
+    return maxStreams;
+  }
+
+  /** Polling requests one user may have in flight on this instance. */
+  int maxPollsPerUser() {
+    return maxPolls;
   }
 
   /** The {@code iss} every token must have. */
@@ -226,7 +325,7 @@ public class AccessSettings {
         .toList();
   }
 
-  private KeySource keySource(List<String> found) {
+  private KeySource keySource(List<String> found, Duration keep) {
     var location = keyLocationText.map(String::strip).filter(l -> !l.isEmpty());
     var inline = inlineKeyText.map(String::strip).filter(k -> !k.isEmpty());
     if (location.isEmpty() && inline.isEmpty()) {
@@ -268,12 +367,35 @@ public class AccessSettings {
       found.add(PLAIN_HTTP);
       return null;
     }
-    return new RemoteKeySet(uri, Duration.ofSeconds(Math.max(0, keysKeepSeconds)));
+    return new RemoteKeySet(uri, keep);
   }
 
   private static boolean isUrl(String location) {
     var lower = location.toLowerCase(Locale.ROOT);
     return lower.startsWith("http://") || lower.startsWith("https://");
+  }
+
+  /** The origin as browsers send it (lower-case scheme and host), or null for anything else. */
+  static String origin(String text) {
+    try {
+      var uri = new URI(text);
+      var scheme = uri.getScheme();
+      if (scheme == null
+          || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
+          || uri.getHost() == null
+          || uri.getRawUserInfo() != null
+          || !(uri.getRawPath() == null || uri.getRawPath().isEmpty())
+          || uri.getRawQuery() != null
+          || uri.getRawFragment() != null) {
+        return null;
+      }
+      return scheme.toLowerCase(Locale.ROOT)
+          + "://"
+          + uri.getHost().toLowerCase(Locale.ROOT)
+          + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
+    } catch (URISyntaxException e) {
+      return null;
+    }
   }
 
   /** localhost, 127.0.0.0/8 or ::1, by name or literal address, without asking any DNS. */

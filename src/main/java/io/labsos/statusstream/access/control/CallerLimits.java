@@ -1,11 +1,11 @@
 package io.labsos.statusstream.access.control;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * What one user ({@code sub}) may hold at once on this instance: at most {@code
@@ -22,18 +22,20 @@ public class CallerLimits {
   /** A client polls one request at a time; one that polls more is told to wait a second. */
   static final int POLL_RETRY_SECONDS = 1;
 
-  @Inject
-  @ConfigProperty(name = "STREAM_MAX_PER_USER", defaultValue = "16")
-  int maxStreams;
-
-  @Inject
-  @ConfigProperty(name = "POLL_MAX_PER_USER", defaultValue = "4")
-  int maxPolls;
-
+  @Inject AccessSettings settings;
   @Inject LimitRefusals refusals;
+
+  int maxStreams;
+  int maxPolls;
 
   private final Map<String, Integer> streams = new ConcurrentHashMap<>();
   private final Map<String, Integer> polls = new ConcurrentHashMap<>();
+
+  @PostConstruct
+  void init() {
+    maxStreams = settings.maxStreamsPerUser();
+    maxPolls = settings.maxPollsPerUser();
+  }
 
   /**
    * A stream slot of the subject's, held for as long as its stream is open.

@@ -61,7 +61,7 @@ public class TokenVerifier {
     if (token.length() > MAX_TOKEN_LENGTH) {
       throw new Unauthenticated("The token is too large");
     }
-    if (!settings.problems().isEmpty()) {
+    if (!settings.verificationProblems().isEmpty()) {
       throw new KeysUnavailable(KeysUnavailable.NOT_CONFIGURED);
     }
     var source = settings.keys();

@@ -16,6 +16,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -24,7 +25,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.metrics.Counter;
 import org.eclipse.microprofile.metrics.Metadata;
 import org.eclipse.microprofile.metrics.MetricRegistry;
@@ -59,18 +59,7 @@ public class ChangeListener {
   @Resource(lookup = "concurrent/listener")
   ManagedExecutorService executor;
 
-  /**
-   * {@code notify}, {@code logical} or {@code kafka}: see {@link NotifyCapture}, {@link
-   * LogicalCapture} and {@link KafkaCapture}.
-   */
-  @Inject
-  @ConfigProperty(name = "CHANGE_CAPTURE", defaultValue = "notify")
-  String mode;
-
-  /** How long one wait for news lasts before the connection is pinged. */
-  @Inject
-  @ConfigProperty(name = "LISTENER_WAIT_MILLIS", defaultValue = "5000")
-  int waitMillis;
+  @Inject EventSettings settings;
 
   private final ListenerState state = new ListenerState();
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -83,13 +72,12 @@ public class ChangeListener {
 
   void start(@Observes Startup startup) {
     reconnects = metrics.counter("status_stream_listener_reconnects");
-    var problem =
-        switch (mode) {
-          case "notify", "logical" -> null;
-          case "kafka" -> kafka.problems().isEmpty() ? null : String.join("; ", kafka.problems());
-          default -> "CHANGE_CAPTURE must be notify, logical or kafka";
-        };
-    if (problem != null) {
+    var refused = new ArrayList<>(settings.problems());
+    if ("kafka".equals(settings.capture())) {
+      refused.addAll(kafka.problems());
+    }
+    if (!refused.isEmpty()) {
+      var problem = String.join("; ", refused);
       state.impossible(problem, problem);
       LOG.severe(problem + ": the listener does not start, the instance stays not ready");
       stopped.countDown();
@@ -102,7 +90,7 @@ public class ChangeListener {
       stopped.countDown();
       return;
     }
-    if ("kafka".equals(mode)) {
+    if ("kafka".equals(settings.capture())) {
       foreignRecords =
           metrics.counter(
               Metadata.builder()
@@ -207,7 +195,7 @@ public class ChangeListener {
           state.impossible(e.reason(), e.getMessage());
           if (!e.getMessage().equals(impossible)) {
             impossible = e.getMessage();
-            LOG.warning("CHANGE_CAPTURE=" + mode + " is not possible: " + impossible);
+            LOG.warning("CHANGE_CAPTURE=" + settings.capture() + " is not possible: " + impossible);
           }
           sleep(UNAVAILABLE_RETRY_MILLIS);
         } catch (SchemaNotCurrent e) {
@@ -250,17 +238,17 @@ public class ChangeListener {
   }
 
   private Capture newCapture() {
-    if ("logical".equals(mode)) {
+    if ("logical".equals(settings.capture())) {
       return new LogicalCapture(schemaName -> LogicalFeed.Settings.of(database, schemaName));
     }
-    if ("kafka".equals(mode)) {
+    if ("kafka".equals(settings.capture())) {
       return new KafkaCapture(kafka, kafka.clientId("instance"), foreignRecords);
     }
     return new NotifyCapture();
   }
 
   private void follow(Connection c, Capture opened) throws SQLException {
-    var wait = Duration.ofMillis(waitMillis);
+    var wait = settings.listenerWait();
     while (running) {
       var changes = opened.poll(c, follower.hasPending() ? PENDING_WAIT : wait);
       state.moved();

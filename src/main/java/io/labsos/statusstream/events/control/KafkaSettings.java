@@ -1,5 +1,6 @@
 package io.labsos.statusstream.events.control;
 
+import io.labsos.statusstream.settings.SettingsCheck;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -12,17 +13,24 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The settings of {@code CHANGE_CAPTURE=kafka}, each named once and checked here.
+ * The settings of {@code CHANGE_CAPTURE=kafka}, each named once and checked here. Each is a
+ * MicroProfile Config property whose environment variable is the name the README documents ({@code
+ * kafka.topic} is {@code KAFKA_TOPIC}).
  *
- * <p>Kafka's own client settings come from the environment the way Kafka users write them: {@code
- * KAFKA_SECURITY_PROTOCOL=SASL_SSL} is the client property {@code security.protocol}, {@code
- * KAFKA_SASL_JAAS_CONFIG} is {@code sasl.jaas.config}, and so on for every {@code KAFKA_*} variable
- * but the service's own ({@link #OWN}). What the relay's guarantees rest on (acknowledgement by all
- * in-sync replicas, idempotence, no consumer group) is fixed; setting it is refused at start.
+ * <p>Kafka's own client settings come the way Kafka users write them: {@code
+ * KAFKA_SECURITY_PROTOCOL=SASL_SSL} in the environment, or {@code kafka.security.protocol=SASL_SSL}
+ * in a properties file, is the client property {@code security.protocol}; {@code
+ * KAFKA_SASL_JAAS_CONFIG} is {@code sasl.jaas.config}; and so on for every {@code KAFKA_*} variable
+ * and {@code kafka.*} property but the service's own ({@link #OWN}). Where both forms are given,
+ * MicroProfile Config's order of sources decides (the environment before a properties file). What
+ * the relay's guarantees rest on (acknowledgement by all in-sync replicas, idempotence, no consumer
+ * group) is fixed; setting it is refused at start.
  */
 @ApplicationScoped
 public class KafkaSettings {
@@ -30,11 +38,12 @@ public class KafkaSettings {
   /** The service's own settings: not client properties. */
   static final Set<String> OWN =
       Set.of(
-          "KAFKA_TOPIC",
-          "KAFKA_RELAY",
-          "KAFKA_RELAY_CAPTURE",
-          "KAFKA_TOPIC_PARTITIONS",
-          "KAFKA_TOPIC_REPLICATION_FACTOR");
+          "kafka.bootstrap.servers",
+          "kafka.topic",
+          "kafka.relay",
+          "kafka.relay.capture",
+          "kafka.topic.partitions",
+          "kafka.topic.replication.factor");
 
   /** Client properties the service sets itself: what at least once and order per project need. */
   private static final Set<String> FIXED =
@@ -62,71 +71,116 @@ public class KafkaSettings {
   @Inject Config config;
 
   @Inject
-  @ConfigProperty(name = "KAFKA_BOOTSTRAP_SERVERS")
+  @ConfigProperty(name = "kafka.bootstrap.servers")
   Optional<String> bootstrapServers;
 
   @Inject
-  @ConfigProperty(name = "KAFKA_TOPIC", defaultValue = "status-stream-events")
-  String topic;
+  @ConfigProperty(name = "kafka.topic", defaultValue = "status-stream-events")
+  String topicText;
 
   /** Whether this instance competes to be the relay ({@code false}: it only consumes). */
   @Inject
-  @ConfigProperty(name = "KAFKA_RELAY", defaultValue = "true")
-  String relay;
+  @ConfigProperty(name = "kafka.relay", defaultValue = "true")
+  String relayText;
 
   /** How the relay learns of new log entries: {@code notify} or {@code logical}. */
   @Inject
-  @ConfigProperty(name = "KAFKA_RELAY_CAPTURE", defaultValue = "notify")
-  String relayCapture;
+  @ConfigProperty(name = "kafka.relay.capture", defaultValue = "notify")
+  String relayCaptureText;
 
   /** The partitions of the topic when the relay creates it (it never changes an existing one). */
   @Inject
-  @ConfigProperty(name = "KAFKA_TOPIC_PARTITIONS", defaultValue = "12")
-  String partitions;
+  @ConfigProperty(name = "kafka.topic.partitions", defaultValue = "12")
+  String partitionsText;
 
   /** The replication factor of the topic the relay creates; empty: the brokers' default. */
   @Inject
-  @ConfigProperty(name = "KAFKA_TOPIC_REPLICATION_FACTOR")
-  Optional<String> replicationFactor;
+  @ConfigProperty(name = "kafka.topic.replication.factor")
+  Optional<String> replicationFactorText;
 
-  private final List<String> problems = new ArrayList<>();
-  private final Map<String, String> client = new TreeMap<>();
+  private List<String> problems = List.of();
+  private Map<String, String> client = Map.of();
+  private String topic = "status-stream-events";
+  private boolean relay = true;
+  private boolean relayReadsLogically;
+  private int partitions = 12;
+  private Optional<Short> replicationFactor = Optional.empty();
 
   @PostConstruct
-  void check() {
+  void init() {
+    check(config.getPropertyNames(), name -> config.getOptionalValue(name, String.class));
+  }
+
+  /**
+   * Checks the settings, and takes the client properties from the configuration's names.
+   *
+   * @param names every name the configuration has
+   * @param values the value of a name, by MicroProfile Config's rules (a {@code kafka.x.y} name
+   *     finds {@code KAFKA_X_Y} in the environment)
+   */
+  void check(Iterable<String> names, Function<String, Optional<String>> values) {
+    var check = new SettingsCheck();
     if (bootstrapServers.map(String::isBlank).orElse(true)) {
-      problems.add("KAFKA_BOOTSTRAP_SERVERS is required with CHANGE_CAPTURE=kafka");
+      check.refuse("kafka.bootstrap.servers", "is required with CHANGE_CAPTURE=kafka");
     }
-    if (topic.isBlank() || !topic.matches("[A-Za-z0-9._-]{1,249}")) {
-      problems.add("KAFKA_TOPIC must be a Kafka topic name (letters, digits, '.', '_', '-')");
+    topic = topicText.strip();
+    if (!topic.matches("[A-Za-z0-9._-]{1,249}")) {
+      check.refuse("kafka.topic", "must be a Kafka topic name (letters, digits, '.', '_', '-')");
     }
-    if (!relay.equals("true") && !relay.equals("false")) {
-      problems.add("KAFKA_RELAY must be true or false");
-    }
-    if (!relayCapture.equals("notify") && !relayCapture.equals("logical")) {
-      problems.add("KAFKA_RELAY_CAPTURE must be notify or logical");
-    }
-    if (positive(partitions) == 0) {
-      problems.add("KAFKA_TOPIC_PARTITIONS must be a positive integer");
-    }
-    if (replicationFactor.isPresent() && positive(replicationFactor.get().trim()) == 0) {
-      problems.add("KAFKA_TOPIC_REPLICATION_FACTOR must be a positive integer");
-    }
-    for (var name : config.getPropertyNames()) {
-      if (name.startsWith("KAFKA_") && !OWN.contains(name)) {
-        var property = name.substring("KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.');
-        if (FIXED.contains(property)) {
-          problems.add(name + " is set by the service (" + property + "): remove it");
-        } else {
-          config.getOptionalValue(name, String.class).ifPresent(v -> client.put(property, v));
-        }
+    relay = check.oneOf("kafka.relay", relayText, List.of("true", "false"), "true").equals("true");
+    relayReadsLogically =
+        check
+            .oneOf("kafka.relay.capture", relayCaptureText, List.of("notify", "logical"), "notify")
+            .equals("logical");
+    partitions = check.whole("kafka.topic.partitions", partitionsText, 1, Integer.MAX_VALUE, 12);
+    replicationFactor =
+        replicationFactorText.map(
+            factor ->
+                (short)
+                    check.whole("kafka.topic.replication.factor", factor, 1, Short.MAX_VALUE, 1));
+    var found = new ArrayList<>(check.problems());
+    client = clientProperties(names, values, found);
+    problems = List.copyOf(found);
+  }
+
+  /**
+   * The Kafka client properties the configuration names: {@code x.y} for each {@code KAFKA_X_Y} and
+   * each {@code kafka.x.y} but the service's own. One the service sets itself is refused.
+   */
+  private static Map<String, String> clientProperties(
+      Iterable<String> names, Function<String, Optional<String>> values, List<String> problems) {
+    var client = new TreeMap<String, String>();
+    var refused = new TreeSet<String>();
+    for (var name : names) {
+      String dotted;
+      if (name.startsWith("KAFKA_")) {
+        dotted = name.toLowerCase(Locale.ROOT).replace('_', '.');
+      } else if (name.startsWith("kafka.")) {
+        dotted = name;
+      } else {
+        continue;
+      }
+      var property = dotted.substring("kafka.".length());
+      if (OWN.contains(dotted) || property.isEmpty()) {
+        continue;
+      }
+      if (FIXED.contains(property)) {
+        refused.add(
+            SettingsCheck.variable(dotted)
+                + " is set by the service ("
+                + property
+                + "): remove it");
+      } else {
+        values.apply(dotted).ifPresent(v -> client.put(property, v));
       }
     }
+    problems.addAll(refused);
+    return Map.copyOf(client);
   }
 
   /** What is wrong with the settings, each with the setting's name; empty when they are valid. */
   public List<String> problems() {
-    return List.copyOf(problems);
+    return problems;
   }
 
   String topic() {
@@ -134,20 +188,25 @@ public class KafkaSettings {
   }
 
   boolean relays() {
-    return relay.equals("true");
+    return relay;
   }
 
   boolean relayReadsLogically() {
-    return relayCapture.equals("logical");
+    return relayReadsLogically;
   }
 
   int partitions() {
-    return positive(partitions);
+    return partitions;
   }
 
   /** The replication factor to create the topic with; empty for the brokers' default. */
   Optional<Short> replicationFactor() {
-    return replicationFactor.map(factor -> (short) positive(factor.trim()));
+    return replicationFactor;
+  }
+
+  /** The client properties given as settings, by their Kafka names. */
+  Map<String, String> clientProperties() {
+    return client;
   }
 
   /**
@@ -221,14 +280,5 @@ public class KafkaSettings {
     properties.put("client.id", clientId);
     properties.put("reconnect.backoff.max.ms", "1000");
     return properties;
-  }
-
-  private static int positive(String value) {
-    try {
-      int parsed = Integer.parseInt(value);
-      return Math.max(parsed, 0);
-    } catch (NumberFormatException e) {
-      return 0;
-    }
   }
 }

@@ -20,7 +20,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.metrics.Counter;
 import org.eclipse.microprofile.metrics.Metadata;
 import org.eclipse.microprofile.metrics.MetricRegistry;
@@ -62,9 +61,7 @@ public class Relay {
   @Resource(lookup = "concurrent/listener")
   ManagedExecutorService executor;
 
-  @Inject
-  @ConfigProperty(name = "CHANGE_CAPTURE", defaultValue = "notify")
-  String mode;
+  @Inject EventSettings events;
 
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean running = true;
@@ -77,8 +74,9 @@ public class Relay {
   private Counter rewinds;
 
   void start(@Observes Startup startup) {
-    if (!"kafka".equals(mode)
+    if (!"kafka".equals(events.capture())
         || !settings.relays()
+        || !events.problems().isEmpty()
         || !settings.problems().isEmpty()
         || database.problem().or(schema::problem).isPresent()) {
       // Not Kafka mode, or settings the listener reports (it does not start either).

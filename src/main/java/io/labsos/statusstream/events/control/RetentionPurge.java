@@ -13,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Deletes events older than {@code EVENT_RETENTION_HOURS}, and the history of deleted projects
@@ -31,20 +30,13 @@ public class RetentionPurge {
 
   @Resource ManagedScheduledExecutorService scheduler;
 
-  @Inject
-  @ConfigProperty(name = "EVENT_RETENTION_HOURS", defaultValue = "72")
-  double retentionHours;
-
-  @Inject
-  @ConfigProperty(name = "EVENT_PURGE_INTERVAL_SECONDS", defaultValue = "600")
-  long intervalSeconds;
+  @Inject EventSettings settings;
 
   private ScheduledFuture<?> task;
 
   void start(@Observes Startup startup) {
-    task =
-        scheduler.scheduleWithFixedDelay(
-            this::purge, intervalSeconds, intervalSeconds, TimeUnit.SECONDS);
+    long interval = settings.purgeInterval().toSeconds();
+    task = scheduler.scheduleWithFixedDelay(this::purge, interval, interval, TimeUnit.SECONDS);
   }
 
   @PreDestroy
@@ -64,6 +56,7 @@ public class RetentionPurge {
                 "DELETE FROM status_events e USING status_event_heads h"
                     + " WHERE h.deleted_id IS NOT NULL AND e.project_id = h.project_id"
                     + " AND e.id < h.deleted_id")) {
+      double retentionHours = settings.retentionHours();
       expired.setDouble(1, retentionHours * 3600);
       int old = expired.executeUpdate();
       int gone = deletedProjects.executeUpdate();

@@ -1,11 +1,11 @@
 package io.labsos.statusstream.health.boundary;
 
 import io.labsos.statusstream.events.control.ChangeListener;
+import io.labsos.statusstream.events.control.EventSettings;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
@@ -21,16 +21,14 @@ public class LivenessCheck implements HealthCheck {
 
   @Inject ChangeListener listener;
 
-  @Inject
-  @ConfigProperty(name = "LISTENER_STALL_SECONDS", defaultValue = "120")
-  long stallSeconds;
+  @Inject EventSettings settings;
 
   @Override
   public HealthCheckResponse call() {
     var silent = Duration.between(listener.lastProgress(), Instant.now());
     return HealthCheckResponse.named("listener-loop")
         .withData("lastProgressSecondsAgo", silent.toSeconds())
-        .status(silent.toSeconds() < stallSeconds)
+        .status(silent.toSeconds() < settings.listenerStall().toSeconds())
         .build();
   }
 }

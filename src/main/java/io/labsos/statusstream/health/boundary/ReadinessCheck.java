@@ -1,10 +1,12 @@
 package io.labsos.statusstream.health.boundary;
 
+import io.labsos.statusstream.Endpoints;
 import io.labsos.statusstream.access.control.AccessSettings;
-import io.labsos.statusstream.access.control.AllowedOrigins;
 import io.labsos.statusstream.events.control.ChangeListener;
+import io.labsos.statusstream.events.control.EventSettings;
 import io.labsos.statusstream.schema.control.Database;
 import io.labsos.statusstream.schema.control.SchemaMigration;
+import io.labsos.statusstream.stream.control.StreamSettings;
 import io.labsos.statusstream.tls.control.HttpsPort;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
@@ -25,11 +27,12 @@ import org.eclipse.microprofile.health.Readiness;
 
 /**
  * Ready: the configuration is usable (a token issuer and key, well-formed origins, both TLS files
- * or neither, the database's TLS settings, SCHEMA_MIGRATION), the database answers, the schema is
- * current (migrated, found current, or not checked by choice), the listener is connected and caught
- * up, and HTTPS, when configured, answers on its port. Anyone who can reach the management port
- * reads this, so every value is a fixed text: never a driver's message (it names hosts, users and
- * databases), never a setting's value. The log has the details.
+ * or neither, the database's TLS settings, SCHEMA_MIGRATION, the settings of the streams and of the
+ * events), the database answers, the schema is current (migrated, found current, or not checked by
+ * choice), the listener is connected and caught up, and HTTPS, when configured, answers on its
+ * port. Anyone who can reach the management port reads this, so every value is a fixed text: never
+ * a driver's message (it names hosts, users and databases), never a setting's value. The log has
+ * the details.
  */
 @Readiness
 @ApplicationScoped
@@ -49,17 +52,21 @@ public class ReadinessCheck implements HealthCheck {
 
   @Inject ChangeListener listener;
   @Inject AccessSettings access;
-  @Inject AllowedOrigins origins;
   @Inject HttpsPort https;
   @Inject Database databaseSettings;
+  @Inject StreamSettings streamSettings;
+  @Inject EventSettings eventSettings;
+  @Inject Endpoints endpoints;
 
   @Override
   public HealthCheckResponse call() {
     var problems = new ArrayList<>(access.problems());
-    origins.problem().ifPresent(problems::add);
     problems.addAll(https.problems());
     databaseSettings.problem().ifPresent(problems::add);
     schema.problem().ifPresent(problems::add);
+    problems.addAll(streamSettings.problems());
+    problems.addAll(eventSettings.problems());
+    problems.addAll(endpoints.problems());
     String database = databaseState();
     var response =
         HealthCheckResponse.named("status-stream")

@@ -1,6 +1,7 @@
 package io.labsos.statusstream.openapi.boundary;
 
 import io.labsos.statusstream.ApiError;
+import io.labsos.statusstream.Endpoints;
 import jakarta.inject.Inject;
 import jakarta.servlet.annotation.WebServlet;
 import jakarta.servlet.http.HttpServlet;
@@ -13,7 +14,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * {@code GET /openapi} on the API port: the OpenAPI document (META-INF/openapi.yaml) as Liberty
@@ -34,14 +34,7 @@ public class OpenApiDocument extends HttpServlet {
           .connectTimeout(Duration.ofSeconds(2))
           .build();
 
-  @Inject
-  @ConfigProperty(name = "MANAGEMENT_PORT", defaultValue = "9081")
-  int managementPort;
-
-  /** The address the management endpoint listens on: server.xml gives both endpoints this host. */
-  @Inject
-  @ConfigProperty(name = "HTTP_HOST", defaultValue = "*")
-  String host;
+  @Inject Endpoints endpoints;
 
   @Override
   protected void doGet(HttpServletRequest request, HttpServletResponse response)
@@ -85,9 +78,14 @@ public class OpenApiDocument extends HttpServlet {
   }
 
   private URI managementUri(boolean json) throws URISyntaxException {
-    var address = host.isBlank() || host.strip().equals("*") ? "127.0.0.1" : host.strip();
     return new URI(
-        "http", null, address, managementPort, "/openapi", json ? "format=JSON" : null, null);
+        "http",
+        null,
+        endpoints.localHost(),
+        endpoints.managementPort(),
+        "/openapi",
+        json ? "format=JSON" : null,
+        null);
   }
 
   private static void unavailable(HttpServletResponse response) throws IOException {

@@ -1,5 +1,6 @@
 package io.labsos.statusstream.schema.control;
 
+import io.labsos.statusstream.settings.SettingsCheck;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -10,6 +11,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -18,16 +20,22 @@ import org.postgresql.PGProperty;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
- * The database settings of the code ({@code server.xml} gives the same ones to the pool), and the
- * connections that must not come from the pool: the listener's (a connection that LISTENs stays
- * with one owner for its whole life), the logical feed's, and the schema migration's (whose session
- * settings must not reach pooled connections).
+ * The database settings of the code, each read here once, and the connections that must not come
+ * from the pool: the listener's (a connection that LISTENs stays with one owner for its whole
+ * life), the logical feed's, and the schema migration's (whose session settings must not reach
+ * pooled connections).
+ *
+ * <p>{@code server.xml} gives the same settings to the pool, as its variables {@code DB_HOST} and
+ * so on; the code reads them by the same names, so that both take them from the same place (the
+ * environment, {@code server.env}, a system property, or server.xml's default) and never disagree.
+ * The listener's socket timeout is the code's alone: {@code listener.socket.timeout.seconds}, whose
+ * environment variable is {@code LISTENER_SOCKET_TIMEOUT_SECONDS}.
  *
  * <p>TLS is pgjdbc's, for every connection alike: {@code DB_SSLMODE} and {@code DB_SSLROOTCERT} are
  * its {@code sslmode} and {@code sslrootcert}. A mode that is none of pgjdbc's, or a root
- * certificate that cannot be read where the mode needs one, is refused at start: the log says why
- * once, {@link #problem()} says it as a fixed text (readiness shows it), and the listener does not
- * connect.
+ * certificate that cannot be read where the mode needs one, is refused at start, as is a port or a
+ * timeout that is no number: the log says why once, {@link #problem()} says it as a fixed text
+ * (readiness shows it), and the listener does not connect.
  */
 @ApplicationScoped
 public class Database {
@@ -49,7 +57,7 @@ public class Database {
 
   @Inject
   @ConfigProperty(name = "DB_PORT", defaultValue = "5432")
-  int port;
+  String portText;
 
   @Inject
   @ConfigProperty(name = "DB_NAME", defaultValue = "labsos")
@@ -68,8 +76,8 @@ public class Database {
    * the listener's periodic ping guarantees there is a read to time out.
    */
   @Inject
-  @ConfigProperty(name = "LISTENER_SOCKET_TIMEOUT_SECONDS", defaultValue = "20")
-  int socketTimeoutSeconds;
+  @ConfigProperty(name = "listener.socket.timeout.seconds", defaultValue = "20")
+  String socketTimeoutText;
 
   /**
    * Taken exactly as given (no blanks stripped, lower case only): server.xml hands the same text to
@@ -88,19 +96,28 @@ public class Database {
   Optional<String> sslRootCertText;
 
   private Tls tls = Tls.DEFAULT;
+  private int port = 5432;
+  private int socketTimeoutSeconds = 20;
   private Optional<String> problem = Optional.empty();
 
   @PostConstruct
   void init() {
+    var check = new SettingsCheck();
+    port = check.port("DB_PORT", portText, 5432);
+    socketTimeoutSeconds =
+        check.whole(
+            "listener.socket.timeout.seconds", socketTimeoutText, 1, Integer.MAX_VALUE / 1000, 20);
+    var problems = new ArrayList<>(check.problems());
     if (!SSL_MODES.contains(sslModeText)) {
-      problem = Optional.of(BAD_SSL_MODE);
-      return;
+      problems.add(BAD_SSL_MODE);
+    } else {
+      var rootCert = sslRootCertText.filter(c -> !c.isBlank()).orElse(null);
+      tls = new Tls(sslModeText, rootCert);
+      if (tls.verifiesCertificate() && rootCert != null && !readable(rootCert)) {
+        problems.add(UNREADABLE_ROOT_CERT);
+      }
     }
-    var rootCert = sslRootCertText.filter(c -> !c.isBlank()).orElse(null);
-    tls = new Tls(sslModeText, rootCert);
-    if (tls.verifiesCertificate() && rootCert != null && !readable(rootCert)) {
-      problem = Optional.of(UNREADABLE_ROOT_CERT);
-    }
+    problem = problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
   }
 
   /** Says once, at start, why this instance will not connect. */

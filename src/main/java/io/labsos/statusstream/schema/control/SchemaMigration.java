@@ -1,11 +1,13 @@
 package io.labsos.statusstream.schema.control;
 
+import io.labsos.statusstream.settings.SettingsCheck;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.Startup;
 import jakarta.inject.Inject;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -38,8 +40,6 @@ public class SchemaMigration {
 
   private static final Logger LOG = Logger.getLogger(SchemaMigration.class.getName());
 
-  static final String BAD_MODE = "SCHEMA_MIGRATION must be auto, validate or off";
-
   /** What readiness says of the schema: fixed texts. */
   static final String MIGRATED = "migrated";
 
@@ -59,37 +59,46 @@ public class SchemaMigration {
 
   @Inject Database database;
 
+  /** Longest wait of a migration for a table lock; it then rolls back and retries. */
   @Inject
-  @ConfigProperty(name = "MIGRATION_LOCK_TIMEOUT_SECONDS", defaultValue = "2")
-  double lockTimeoutSeconds;
+  @ConfigProperty(name = "migration.lock.timeout.seconds", defaultValue = "2")
+  String lockTimeoutText;
 
   @Inject
-  @ConfigProperty(name = "SCHEMA_MIGRATION", defaultValue = "auto")
+  @ConfigProperty(name = "schema.migration", defaultValue = "auto")
   String modeText;
 
   private Mode mode;
+  private double lockTimeoutSeconds = 2;
   private Optional<String> problem = Optional.empty();
   private volatile boolean current;
   private volatile String state = NOT_MIGRATED;
 
   @PostConstruct
   void init() {
-    switch (modeText.strip()) {
-      case "auto" -> mode = Mode.AUTO;
-      case "validate" -> {
-        mode = Mode.VALIDATE;
-        state = NOT_VALIDATED;
+    var check = new SettingsCheck();
+    lockTimeoutSeconds = check.positive("migration.lock.timeout.seconds", lockTimeoutText, 2);
+    var modes = List.of("auto", "validate", "off");
+    var modeName = check.oneOf("schema.migration", modeText, modes, null);
+    if (check.problems().isEmpty()) {
+      switch (modeName) {
+        case "validate" -> {
+          mode = Mode.VALIDATE;
+          state = NOT_VALIDATED;
+        }
+        case "off" -> {
+          mode = Mode.OFF;
+          current = true;
+          state = UNCHECKED;
+        }
+        default -> mode = Mode.AUTO;
       }
-      case "off" -> {
-        mode = Mode.OFF;
-        current = true;
-        state = UNCHECKED;
-      }
-      default -> problem = Optional.of(BAD_MODE);
+    } else {
+      problem = Optional.of(String.join("; ", check.problems()));
     }
   }
 
-  /** Says once, at start, what the setting means for this instance. */
+  /** Says once, at start, what the settings mean for this instance. */
   void start(@Observes Startup startup) {
     if (problem.isPresent()) {
       LOG.severe(problem.get() + ": the schema is not touched, the instance does not become ready");
@@ -111,7 +120,7 @@ public class SchemaMigration {
    *
    * @throws SchemaNotCurrent under {@code validate}, when migrations are missing or do not match
    * @throws IllegalStateException while the database cannot be reached or a lock is held too long,
-   *     or {@code SCHEMA_MIGRATION} is none of the three
+   *     or the settings are refused
    */
   public synchronized void ensureCurrent() {
     if (current) {

@@ -1,6 +1,7 @@
 package io.labsos.statusstream.stream.control;
 
 import io.labsos.statusstream.events.control.ChangeListener;
+import io.labsos.statusstream.events.control.EventSettings;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
@@ -8,13 +9,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.Startup;
 import jakarta.inject.Inject;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Every half heartbeat interval, for every open stream: keep-alives and probes, writes pending past
@@ -34,24 +33,13 @@ public class Heartbeat {
   @Inject StreamMetrics metrics;
   @Resource ManagedScheduledExecutorService scheduler;
 
-  @Inject
-  @ConfigProperty(name = "STREAM_HEARTBEAT_SECONDS", defaultValue = "15")
-  long heartbeatSeconds;
-
-  /** Longest a write to a client may stay pending before the client counts as gone. */
-  @Inject
-  @ConfigProperty(name = "STREAM_WRITE_TIMEOUT_SECONDS", defaultValue = "10")
-  long writeTimeoutSeconds;
-
-  /** How long the listener may be without its database before this instance ends its streams. */
-  @Inject
-  @ConfigProperty(name = "LISTENER_OUTAGE_SECONDS", defaultValue = "30")
-  long outageSeconds;
+  @Inject StreamSettings settings;
+  @Inject EventSettings events;
 
   private ScheduledFuture<?> task;
 
   void start(@Observes Startup startup) {
-    long halfInterval = TimeUnit.SECONDS.toMillis(heartbeatSeconds) / 2;
+    long halfInterval = Math.max(1, TimeUnit.SECONDS.toMillis(settings.heartbeatSeconds()) / 2);
     task =
         scheduler.scheduleAtFixedRate(
             this::tick, halfInterval, halfInterval, TimeUnit.MILLISECONDS);
@@ -66,7 +54,7 @@ public class Heartbeat {
 
   private void tick() {
     var unavailable = listener.unavailableFor();
-    if (unavailable.compareTo(Duration.ofSeconds(outageSeconds)) >= 0) {
+    if (unavailable.compareTo(events.outage()) >= 0) {
       var open = subscriptions.streams();
       if (!open.isEmpty()) {
         LOG.warning(
@@ -82,8 +70,8 @@ public class Heartbeat {
     subscriptions.subscriberCounts(metrics::projectSubscribers);
     var now = Instant.now();
     long nanos = System.nanoTime();
-    long heartbeatNanos = TimeUnit.SECONDS.toNanos(heartbeatSeconds);
-    long writeTimeoutNanos = TimeUnit.SECONDS.toNanos(writeTimeoutSeconds);
+    long heartbeatNanos = TimeUnit.SECONDS.toNanos(settings.heartbeatSeconds());
+    long writeTimeoutNanos = TimeUnit.SECONDS.toNanos(settings.writeTimeoutSeconds());
     for (var stream : subscriptions.streams()) {
       try {
         if (!now.isBefore(stream.caller().expiresAt())) {

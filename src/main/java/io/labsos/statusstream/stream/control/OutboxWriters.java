@@ -12,7 +12,6 @@ import jakarta.inject.Inject;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The threads that drain the outboxes ({@link WriterPool}), checked every few tens of milliseconds
@@ -27,20 +26,16 @@ public class OutboxWriters {
   @Resource ManagedThreadFactory threads;
   @Resource ManagedScheduledExecutorService scheduler;
 
-  /**
-   * Most threads that write to clients at once. About one per core is busy under load; more are
-   * started only while writes to stalled clients block the others (see {@link WriterPool}).
-   */
-  @Inject
-  @ConfigProperty(name = "STREAM_WRITER_THREADS", defaultValue = "256")
-  int writerThreads;
+  @Inject StreamSettings settings;
 
   private WriterPool pool;
   private ScheduledFuture<?> check;
 
   @PostConstruct
   void init() {
-    pool = new WriterPool(Runtime.getRuntime().availableProcessors(), writerThreads, threads);
+    pool =
+        new WriterPool(
+            Runtime.getRuntime().availableProcessors(), settings.writerThreads(), threads);
   }
 
   void start(@Observes Startup startup) {

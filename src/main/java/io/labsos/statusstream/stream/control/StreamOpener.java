@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Opens a stream for a caller: the order of things that makes a stream miss nothing and carry
@@ -42,10 +41,7 @@ public class StreamOpener {
   @Inject EventLog log;
   @Inject ProjectAccess access;
 
-  /** How long a client waits before it reconnects (the stream's {@code retry:} field). */
-  @Inject
-  @ConfigProperty(name = "STREAM_RETRY_MILLIS", defaultValue = "3000")
-  long retryMillis;
+  @Inject StreamSettings settings;
 
   /**
    * One project's stream.
@@ -119,7 +115,7 @@ public class StreamOpener {
       if (stream.projects() != null) {
         starts.forEach(stream.projects()::start);
       }
-      stream.outbox().offer(Frame.connected(retryMillis));
+      stream.outbox().offer(Frame.connected(settings.retryMillis()));
       for (var subscriber : stream.subscribers()) {
         var project = subscriber.project();
         if (resumeFrom.containsKey(project) && !positions.get(project).continues()) {

@@ -24,7 +24,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Who follows which project on this instance, and the hand-off of each event to them. A project has
@@ -60,10 +59,7 @@ public class Subscriptions {
   @Resource(lookup = "concurrent/replay")
   ManagedExecutorService replays;
 
-  /** Frames that may wait for one slow client before it is disconnected. */
-  @Inject
-  @ConfigProperty(name = "STREAM_BUFFER_EVENTS", defaultValue = "1000")
-  int bufferEvents;
+  @Inject StreamSettings settings;
 
   private final Map<UUID, Set<Subscriber>> byProject = new ConcurrentHashMap<>();
   private final Set<Stream> streams = ConcurrentHashMap.newKeySet();
@@ -110,7 +106,7 @@ public class Subscriptions {
     var outbox =
         new Outbox(
             writers.pool(),
-            bufferEvents,
+            settings.bufferEvents(),
             new Outbox.Observer() {
               @Override
               public void written(int events, long oldestCreatedAtMillis) {
@@ -138,7 +134,7 @@ public class Subscriptions {
               several ? channel.of(project) : new SingleChannel(outbox),
               replaySource,
               replays,
-              bufferEvents,
+              settings.bufferEvents(),
               metrics::replayed));
     }
     created[0] = new Stream(caller, slot, outbox, subscribers, channel);

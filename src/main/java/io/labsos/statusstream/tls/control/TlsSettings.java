@@ -1,5 +1,6 @@
 package io.labsos.statusstream.tls.control;
 
+import io.labsos.statusstream.Endpoints;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -12,10 +13,11 @@ import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The HTTPS settings, read here once: {@code TLS_CERT_FILE} and {@code TLS_KEY_FILE}, both or
- * neither; the port and address they open ({@code HTTPS_PORT}, {@code HTTP_HOST}); and where the
+ * The HTTPS settings, read here once: {@code TLS_CERT_FILE} and {@code TLS_KEY_FILE} (MicroProfile
+ * Config properties {@code tls.cert.file} and {@code tls.key.file}), both or neither; and where the
  * keystore Liberty reads is kept ({@code status-stream.tls.dir}, a variable of server.xml, not a
- * setting). Neither file set: no HTTPS. One of them, or a path that is none: refused at start.
+ * setting). The port and address they open are the server's ({@link Endpoints}). Neither file set:
+ * no HTTPS. One of them, or a path that is none: refused at start.
  */
 @ApplicationScoped
 public class TlsSettings {
@@ -28,21 +30,14 @@ public class TlsSettings {
   static final String BAD_KEY_PATH = "TLS_KEY_FILE is not a valid file path";
 
   @Inject
-  @ConfigProperty(name = "TLS_CERT_FILE")
+  @ConfigProperty(name = "tls.cert.file")
   Optional<String> certificateText;
 
   @Inject
-  @ConfigProperty(name = "TLS_KEY_FILE")
+  @ConfigProperty(name = "tls.key.file")
   Optional<String> keyText;
 
-  @Inject
-  @ConfigProperty(name = "HTTPS_PORT", defaultValue = "9443")
-  int port;
-
-  /** The address both endpoints listen on (server.xml); {@code *} is every interface. */
-  @Inject
-  @ConfigProperty(name = "HTTP_HOST", defaultValue = "*")
-  String host;
+  @Inject Endpoints endpoints;
 
   /** Where server.xml looks for the HTTPS include and keystore: in the server's output folder. */
   @Inject
@@ -109,12 +104,11 @@ public class TlsSettings {
   }
 
   int port() {
-    return port;
+    return endpoints.httpsPort();
   }
 
   /** Where this process reaches the HTTPS port. */
   InetSocketAddress localAddress() {
-    var address = host == null || host.isBlank() || host.strip().equals("*") ? "127.0.0.1" : host;
-    return new InetSocketAddress(address.strip(), port);
+    return new InetSocketAddress(endpoints.localHost(), endpoints.httpsPort());
   }
 }

@@ -26,11 +26,14 @@ class AccessSettingsTest {
     settings.inlineKeyText = Optional.ofNullable(inline);
     settings.issuerText = Optional.ofNullable(issuer);
     settings.audiencesText = Optional.empty();
-    settings.clockSkewSeconds = 30;
-    settings.keysKeepSeconds = 3600;
+    settings.clockSkewText = "30";
+    settings.keysKeepText = "3600";
     settings.readAllProjectsGroupsText = Optional.empty();
     settings.algorithmText = Optional.empty();
     settings.tokenCookieText = AccessSettings.DEFAULT_TOKEN_COOKIE;
+    settings.originsText = Optional.empty();
+    settings.maxStreamsText = "16";
+    settings.maxPollsText = "4";
     return settings;
   }
 
@@ -159,5 +162,80 @@ class AccessSettingsTest {
     assertThat(AccessSettings.items(Optional.of(" a , b,, c ,"))).containsExactly("a", "b", "c");
     assertThat(AccessSettings.items(Optional.of(" , "))).isEmpty();
     assertThat(AccessSettings.items(Optional.empty())).isEmpty();
+  }
+
+  @Test
+  void theDefaultsAreTheDocumentedOnes() {
+    var settings = initialized(settings(null, publicPem(), "i"));
+    assertThat(settings.problems()).isEmpty();
+    assertThat(settings.clockSkewSeconds()).isEqualTo(30);
+    assertThat(settings.allowedOrigins()).isEmpty();
+    assertThat(settings.maxStreamsPerUser()).isEqualTo(16);
+    assertThat(settings.maxPollsPerUser()).isEqualTo(4);
+  }
+
+  @Test
+  void limitsAndSkewAreTakenAsGiven() {
+    var settings = settings(null, publicPem(), "i");
+    settings.clockSkewText = "0";
+    settings.maxStreamsText = " 2 ";
+    settings.maxPollsText = "1";
+    initialized(settings);
+    assertThat(settings.problems()).isEmpty();
+    assertThat(settings.clockSkewSeconds()).isZero();
+    assertThat(settings.maxStreamsPerUser()).isEqualTo(2);
+    assertThat(settings.maxPollsPerUser()).isEqualTo(1);
+  }
+
+  @Test
+  void aBadSkewOrKeepTimeIsRefusedByNameAndNoTokenIsVerified() {
+    var settings = settings(null, publicPem(), "i");
+    settings.clockSkewText = "30s";
+    settings.keysKeepText = "-1";
+    initialized(settings);
+    assertThat(settings.verificationProblems())
+        .containsExactly(
+            "MP_JWT_VERIFY_CLOCK_SKEW must be a whole number from 0 to 2147483647",
+            "MP_JWT_KEYS_KEEP_SECONDS must be a whole number, 0 or more");
+    assertThat(settings.problems()).isEqualTo(settings.verificationProblems());
+    assertThat(settings.clockSkewSeconds()).isEqualTo(30);
+  }
+
+  @Test
+  void badLimitsAreRefusedByNameButTokensAreStillVerified() {
+    var settings = settings(null, publicPem(), "i");
+    settings.maxStreamsText = "0";
+    settings.maxPollsText = "many";
+    initialized(settings);
+    assertThat(settings.problems())
+        .containsExactly(
+            "STREAM_MAX_PER_USER must be a whole number from 1 to 2147483647",
+            "POLL_MAX_PER_USER must be a whole number from 1 to 2147483647");
+    assertThat(settings.verificationProblems()).isEmpty();
+    assertThat(settings.maxStreamsPerUser()).isEqualTo(16);
+    assertThat(settings.maxPollsPerUser()).isEqualTo(4);
+  }
+
+  @Test
+  void originsAreExactAndBlanksAroundThemIgnored() {
+    var settings = settings(null, publicPem(), "i");
+    settings.originsText = Optional.of(" https://App.test , http://localhost:8080,,");
+    initialized(settings);
+    assertThat(settings.problems()).isEmpty();
+    assertThat(settings.allowedOrigins())
+        .containsExactlyInAnyOrder("https://app.test", "http://localhost:8080");
+  }
+
+  @Test
+  void oneEntryThatIsNoOriginAllowsNoneAndIsRefused() {
+    for (var bad :
+        new String[] {"https://a.test/", "https://a.test/app", "*", "a.test", "ftp://a.test"}) {
+      var settings = settings(null, publicPem(), "i");
+      settings.originsText = Optional.of("https://ok.test, " + bad);
+      initialized(settings);
+      assertThat(settings.problems()).as(bad).containsExactly(AccessSettings.MALFORMED_ORIGINS);
+      assertThat(settings.verificationProblems()).as(bad).isEmpty();
+      assertThat(settings.allowedOrigins()).as(bad).isEmpty();
+    }
   }
 }

@@ -13,17 +13,56 @@ class DatabaseTest {
 
   /** Settings as an operator would give them: a null root certificate is one left unset. */
   static Database database(String sslMode, String rootCert) {
+    var database = settings(sslMode, rootCert);
+    database.init();
+    return database;
+  }
+
+  /** The settings, not checked yet, with the defaults the annotations give to the others. */
+  private static Database settings(String sslMode, String rootCert) {
     var database = new Database();
     database.host = "db.example.org";
-    database.port = 5432;
+    database.portText = "5432";
     database.name = "labsos";
     database.user = "status_stream";
     database.password = Optional.empty();
-    database.socketTimeoutSeconds = 20;
+    database.socketTimeoutText = "20";
     database.sslModeText = sslMode;
     database.sslRootCertText = Optional.ofNullable(rootCert);
-    database.init();
     return database;
+  }
+
+  @Test
+  void thePortAndTheSocketTimeoutAreTakenAsGiven() {
+    var database = settings("prefer", null);
+    database.portText = " 55483 ";
+    database.socketTimeoutText = "5";
+    database.init();
+    assertThat(database.problem()).isEmpty();
+    assertThat(database.port()).isEqualTo(55483);
+    assertThat(database.socketTimeoutSeconds()).isEqualTo(5);
+    assertThat(database.dataSource("listener").getPortNumbers()).containsExactly(55483);
+    assertThat(database.dataSource("listener").getSocketTimeout()).isEqualTo(5);
+  }
+
+  @Test
+  void theDefaultsAreTheDocumentedOnes() {
+    var database = database("prefer", null);
+    assertThat(database.port()).isEqualTo(5432);
+    assertThat(database.socketTimeoutSeconds()).isEqualTo(20);
+  }
+
+  @Test
+  void aPortOrTimeoutThatIsNoNumberIsRefusedByNameWithTheOtherProblems() {
+    var database = settings("verify_full", null);
+    database.portText = "5432/tcp";
+    database.socketTimeoutText = "0";
+    database.init();
+    assertThat(database.problem())
+        .contains(
+            "DB_PORT must be a whole number from 1 to 65535; LISTENER_SOCKET_TIMEOUT_SECONDS must be"
+                + " a whole number from 1 to 2147483; "
+                + Database.BAD_SSL_MODE);
   }
 
   @Test

@@ -10,7 +10,7 @@ class SchemaMigrationTest {
   static SchemaMigration migration(String mode) {
     var migration = new SchemaMigration();
     migration.database = DatabaseTest.database("prefer", null);
-    migration.lockTimeoutSeconds = 2;
+    migration.lockTimeoutText = "2";
     migration.modeText = mode;
     migration.init();
     return migration;
@@ -48,9 +48,31 @@ class SchemaMigrationTest {
   void anyOtherValueIsRefused() {
     for (var mode : new String[] {"validated", "none", "true", "AUTO "}) {
       var refused = migration(mode);
-      assertThat(refused.problem()).as(mode).contains(SchemaMigration.BAD_MODE);
+      assertThat(refused.problem()).as(mode).contains(BAD_MODE);
       assertThat(refused.isCurrent()).isFalse();
-      assertThatThrownBy(refused::ensureCurrent).hasMessage(SchemaMigration.BAD_MODE);
+      assertThatThrownBy(refused::ensureCurrent).hasMessage(BAD_MODE);
+    }
+  }
+
+  private static final String BAD_MODE = "SCHEMA_MIGRATION must be auto, validate or off";
+
+  @Test
+  void blanksAroundTheModeAreIgnored() {
+    assertThat(migration(" validate ").problem()).isEmpty();
+  }
+
+  @Test
+  void aLockTimeoutThatIsNoPositiveNumberIsRefusedByName() {
+    for (var timeout : new String[] {"0", "-1", "2s", ""}) {
+      var migration = new SchemaMigration();
+      migration.database = DatabaseTest.database("prefer", null);
+      migration.lockTimeoutText = timeout;
+      migration.modeText = "auto";
+      migration.init();
+      assertThat(migration.problem())
+          .as(timeout)
+          .contains("MIGRATION_LOCK_TIMEOUT_SECONDS must be a number above 0 (such as 2 or 0.5)");
+      assertThat(migration.isCurrent()).isFalse();
     }
   }
 }

@@ -2,6 +2,7 @@ package io.labsos.statusstream.tls.control;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.labsos.statusstream.Endpoints;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -13,8 +14,18 @@ class TlsSettingsTest {
     var settings = new TlsSettings();
     settings.certificateText = Optional.ofNullable(certificate);
     settings.keyText = Optional.ofNullable(key);
-    settings.port = 9443;
-    settings.host = "*";
+    settings.endpoints =
+        new Endpoints() {
+          @Override
+          public String localHost() {
+            return "127.0.0.1";
+          }
+
+          @Override
+          public int httpsPort() {
+            return 9443;
+          }
+        };
     settings.folderText = Optional.of("/srv/output/tls");
     settings.init();
     return settings;
