@@ -40,7 +40,7 @@ class ProjectsStreamIT extends ServiceTest {
 
   private static List<JsonObject> events(SseClient client) {
     return client.events().stream()
-        .filter(e -> e.id() != null)
+        .filter(e -> e.id() != null && !CONNECTED.equals(e.data()))
         .map(e -> Http.json(e.data()))
         .toList();
   }
@@ -121,6 +121,29 @@ class ProjectsStreamIT extends ServiceTest {
             .awaitConnected()) {
       await().atMost(Duration.ofSeconds(20)).until(() -> events(client).size() >= 1);
       assertThat(statusesByProject(client).get(b.toString())).containsExactly("b missed");
+    }
+  }
+
+  @Test
+  void theConnectedFrameCarriesTheCursorSoAReconnectBeforeAnyEventMissesNothing() {
+    var a = Db.project("alice");
+    var b = Db.project("alice");
+    var sa = Db.source(a);
+    Db.setSourceStatus(sa, "a before the stream");
+    String cursor;
+    try (var client = Api.stream(base, List.of(a, b), "alice")) {
+      var connected = client.events().get(0);
+      assertThat(connected.data()).isEqualTo(CONNECTED);
+      assertThat(connected.id()).isNotBlank();
+      cursor = connected.id();
+    }
+    // Committed after "connected", before the client got any event: a page that adds a project
+    // reconnects now, with the only cursor it has.
+    Db.setSourceStatus(sa, "a between");
+    try (var client = Api.stream(base, List.of(a, b), "alice", "Last-Event-ID", cursor)) {
+      await().atMost(Duration.ofSeconds(20)).until(() -> events(client).size() >= 1);
+      assertThat(statusesByProject(client).get(a.toString())).containsExactly("a between");
+      assertThat(client.resyncRequired()).isFalse();
     }
   }
 

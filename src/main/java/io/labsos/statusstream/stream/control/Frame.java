@@ -48,6 +48,15 @@ record Frame(byte[] bytes, long createdAtMillis) {
   }
 
   /**
+   * "connected" of a stream of several projects, with the cursor it starts from: a client that
+   * reconnects before any event (to add a project, or after a drop) resumes from there, and misses
+   * nothing committed in between.
+   */
+  static Frame connected(long retryMillis, String cursor) {
+    return text("retry: " + retryMillis + "\nid: " + cursor + "\ndata: " + CONNECTED + "\n\n");
+  }
+
+  /**
    * The client must refetch its state; with the position it goes on from, when there is one (the
    * native EventSource then resumes from there).
    */

@@ -28,8 +28,9 @@ import java.util.UUID;
  *       this check did not see comes after that head in the log, and ends the stream when it
  *       arrives; one it saw made the caller a member of the project re-created since, or no member
  *       at all.
- *   <li>{@code retry} and "connected" are queued; then, for each position the log does not
- *       continue, {@code resync_required} with that project's position.
+ *   <li>{@code retry} and "connected" are queued (for several projects with the cursor they start
+ *       from as its id); then, for each position the log does not continue, {@code resync_required}
+ *       with that project's position.
  *   <li>Each project's log after its position is replayed (first batch here), then it goes live.
  *   <li>Only then does the response start: a failure before it is still an ordinary error answer.
  * </ol>
@@ -115,7 +116,18 @@ public class StreamOpener {
       if (stream.projects() != null) {
         starts.forEach(stream.projects()::start);
       }
-      stream.outbox().offer(Frame.connected(settings.retryMillis()));
+      if (several) {
+        // Where each project starts; a position the log does not continue stays the client's
+        // own, so that a reconnect before its resync_required arrives gets that resync again.
+        var start = new StreamCursor(projects);
+        for (int i = 0; i < projects.size(); i++) {
+          var project = projects.get(i);
+          start.set(i, resumeFrom.getOrDefault(project, starts.get(project)));
+        }
+        stream.outbox().offer(Frame.connected(settings.retryMillis(), start.text()));
+      } else {
+        stream.outbox().offer(Frame.connected(settings.retryMillis()));
+      }
       for (var subscriber : stream.subscribers()) {
         var project = subscriber.project();
         if (resumeFrom.containsKey(project) && !positions.get(project).continues()) {
