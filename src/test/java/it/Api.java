@@ -1,5 +1,6 @@
 package it;
 
+import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URL;
 import java.net.URLEncoder;
@@ -67,6 +68,16 @@ public final class Api {
             + "Authorization: Bearer %s\r\n\r\n")
         .formatted(project, base.getHost(), Tokens.forUser(user))
         .getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** The root of the test server's HTTP port, where the service's context root is. */
+  public static URL root() {
+    try {
+      return URI.create("http://localhost:" + System.getProperty("it.http.port", "9080") + "/")
+          .toURL();
+    } catch (MalformedURLException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /**

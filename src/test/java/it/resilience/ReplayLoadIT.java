@@ -98,10 +98,11 @@ class ReplayLoadIT extends ServiceTest {
                   channel.read(buffer);
                 }
                 threadsMax[0] = Math.max(threadsMax[0], Metrics.value(base, "thread_count"));
-                // Meanwhile the client that keeps up is never more than 3 s behind (on two
-                // shared cores the 200 replays keep the database busy: about two seconds of lag
-                // from that alone; a client held up behind stalled writes would wait for the write
-                // timeout, 3 s, once per stalled client ahead of it).
+                // Meanwhile the client that keeps up is never more than 10 s behind. On two
+                // shared cores the 200 replays keep the database busy: two to three seconds of lag
+                // come from that alone (a CI run saw 3.1 s). A client held up behind stalled
+                // writes would wait for the write timeout, 3 s, once per stalled client ahead of
+                // it: with 200 stalled clients, minutes.
                 assertThat(written.get() - keepsUp.projectEvents().size())
                     .as(
                         () ->
@@ -114,7 +115,7 @@ class ReplayLoadIT extends ServiceTest {
                                         Math.max(0, keepsUp.lines().size() - 4),
                                         keepsUp.lines().size())
                                 + ")")
-                    .isLessThan(600);
+                    .isLessThan(2_000);
                 return Metrics.value(base, "status_stream_slow_client_disconnects_total")
                     >= slowBefore + CLIENTS;
               });
