@@ -144,15 +144,29 @@ public final class Harness {
 
   // ---------------------------------------------------------------- load
 
+  /** Opens one stream, the {@code i}-th of an {@link #openAll(SseLoad, int, Opener)}. */
+  public interface Opener {
+    void open(int i) throws IOException;
+  }
+
   /** Opens streams spread over the projects, at most 500 waiting at a time. */
   public void openAll(SseLoad load, List<UUID> projects, int streams) throws Exception {
     var token = token();
+    openAll(
+        load, streams, i -> load.open(statusPath(projects.get(i % projects.size())), token, false));
+  }
+
+  /**
+   * Opens {@code streams} streams, each by {@code opener}, at most 500 waiting at a time, and waits
+   * until each connected or was refused.
+   */
+  public void openAll(SseLoad load, int streams, Opener opener) throws Exception {
     long base = load.connected.sum();
     for (int i = 0; i < streams; i++) {
       while (i - (load.connected.sum() - base) - load.closed.sum() >= 500) {
         LockSupport.parkNanos(1_000_000);
       }
-      load.open(statusPath(projects.get(i % projects.size())), token, false);
+      opener.open(i);
     }
     await(
         () -> load.connected.sum() - base + load.closed.sum() >= streams,
