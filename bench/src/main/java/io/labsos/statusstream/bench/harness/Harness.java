@@ -78,6 +78,15 @@ public final class Harness {
         Path.of("").toAbsolutePath(), work, db, keys, name, port, settings);
   }
 
+  /**
+   * The Kafka broker for instances in {@code CHANGE_CAPTURE=kafka}: {@code
+   * KAFKA_BOOTSTRAP_SERVERS}'s, or a local one started now; the caller closes it (which stops a
+   * local one).
+   */
+  public KafkaBroker kafka() throws Exception {
+    return KafkaBroker.start(Path.of("").toAbsolutePath());
+  }
+
   // ---------------------------------------------------------------- results
 
   public Results results() {
