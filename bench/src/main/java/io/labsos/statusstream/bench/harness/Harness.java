@@ -193,16 +193,38 @@ public final class Harness {
   public Delivery openLoop(
       SseLoad load, List<UUID> sources, double rate, int seconds, int padding, int perEvent)
       throws Exception {
+    return openLoop(load, sources, rate, seconds, padding, perEvent, null);
+  }
+
+  /**
+   * The same, also telling {@code clock} (if not null) of each write's commit and each delivery:
+   * latency from the commit, without the writers' own lag.
+   */
+  public Delivery openLoop(
+      SseLoad load,
+      List<UUID> sources,
+      double rate,
+      int seconds,
+      int padding,
+      int perEvent,
+      CommitToDelivery clock)
+      throws Exception {
     load.takeLatency();
     load.takeArrivals();
     writers.takeCommitLag();
     long before = load.received.sum();
     int events = (int) Math.round(rate * seconds);
     long cpu = server.cpuMillis();
-    writers.write(sources, rate, events, padding);
+    if (clock != null) {
+      load.onArrival(clock);
+    }
+    writers.write(sources, rate, events, padding, clock);
     long expected = (long) events * perEvent;
     awaitReceived(load, before + expected, Duration.ofSeconds(60));
     long spent = server.cpuMillis() - cpu;
+    if (clock != null) {
+      load.onArrival(null);
+    }
     return new Delivery(
         load.takeLatency(),
         writers.takeCommitLag(),

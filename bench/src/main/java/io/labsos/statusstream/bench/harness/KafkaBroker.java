@@ -1,10 +1,15 @@
 package io.labsos.statusstream.bench.harness;
 
+import com.sun.tools.attach.VirtualMachine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
 
 /**
  * The Kafka broker of {@code CHANGE_CAPTURE=kafka}: the one {@code KAFKA_BOOTSTRAP_SERVERS} names,
@@ -23,6 +28,9 @@ public final class KafkaBroker implements AutoCloseable {
 
   /** The local broker's process; 0 for the environment's brokers. */
   private final long pid;
+
+  /** A connection to the local broker's JMX agent, once asked for its counters. */
+  private JMXConnector jmx;
 
   private KafkaBroker(Path root, String bootstrapServers, boolean local, long pid) {
     this.root = root;
@@ -62,9 +70,40 @@ public final class KafkaBroker implements AutoCloseable {
     return local ? Proc.cpuMillis(pid) : Double.NaN;
   }
 
+  /**
+   * Fetch requests the local broker has answered so far, by its own counter (JMX {@code
+   * kafka.network:type=RequestMetrics,name=RequestsPerSec,request=Fetch}, every version); NaN for
+   * brokers elsewhere. With one broker and no replicas, every fetch is a consumer's.
+   */
+  public double fetchRequests() throws Exception {
+    if (!local) {
+      return Double.NaN;
+    }
+    if (jmx == null) {
+      var vm = VirtualMachine.attach(String.valueOf(pid));
+      try {
+        jmx = JMXConnectorFactory.connect(new JMXServiceURL(vm.startLocalManagementAgent()));
+      } finally {
+        vm.detach();
+      }
+    }
+    var server = jmx.getMBeanServerConnection();
+    double count = 0;
+    for (var name :
+        server.queryNames(
+            new ObjectName("kafka.network:type=RequestMetrics,name=RequestsPerSec,request=Fetch,*"),
+            null)) {
+      count += ((Number) server.getAttribute(name, "Count")).doubleValue();
+    }
+    return count;
+  }
+
   /** Stops the broker if it was started here; its data stays (bin/kafka keeps it). */
   @Override
   public void close() throws IOException, InterruptedException {
+    if (jmx != null) {
+      jmx.close();
+    }
     if (local) {
       run(root, "stop");
     }

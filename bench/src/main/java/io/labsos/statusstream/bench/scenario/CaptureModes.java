@@ -63,7 +63,7 @@ final class CaptureModes implements Scenario {
   private static final int HIGH_RATE = 2_000;
   private static final int LOW_RATE = 100;
   private static final List<Integer> INSTANCES = List.of(1, 2, 4);
-  private static final int ROUNDS = 3;
+  private static final int ROUNDS = 5;
 
   /** How long the last changes of a load without streams get to reach every instance. */
   private static final long SETTLE_MILLIS = 2_000;
@@ -121,6 +121,7 @@ final class CaptureModes implements Scenario {
    * @param serviceMillis each instance's CPU
    * @param relay which instance was the relay (-1: none)
    * @param brokerMillis the local Kafka broker's CPU (NaN: none, or not on this machine)
+   * @param fetches the fetch requests the local broker answered (NaN: none, or not on this machine)
    */
   private record Window(
       int changes,
@@ -130,7 +131,8 @@ final class CaptureModes implements Scenario {
       PostgresCpu postgres,
       long[] serviceMillis,
       int relay,
-      double brokerMillis) {
+      double brokerMillis,
+      double fetches) {
 
     double perChange(double millis) {
       return millis * 1000.0 / changes;
@@ -151,6 +153,11 @@ final class CaptureModes implements Scenario {
 
     double relayPerChange() {
       return relay < 0 ? Double.NaN : perChange(serviceMillis[relay]);
+    }
+
+    /** Records each instance took from the topic per fetch, on average. */
+    double recordsPerFetch() {
+      return changes * (double) serviceMillis.length / fetches;
     }
   }
 
@@ -278,7 +285,7 @@ final class CaptureModes implements Scenario {
             "PostgreSQL CPU per change, " + count + " / 1 instances",
             Figure.number(postgres.get(count) / postgres.get(1)));
       }
-      putUnwatched(figures, unwatched(h, instances, unwatched), mode);
+      putUnwatched(figures, unwatched(h, instances, unwatched, broker), mode);
       expectCapture(h, mode, "at the end");
       figures.put(
           "status_stream_capture.notify", Figure.text(mode.notifies() + " at start and end"));
@@ -358,6 +365,7 @@ final class CaptureModes implements Scenario {
       figures.put(at + ":  the relay's instance", Figure.number(high.relayPerChange()));
       figures.put(
           at + ": Kafka broker CPU µs/change", Figure.number(high.perChange(high.brokerMillis())));
+      figures.put(at + ": records per fetch, each", Figure.number(high.recordsPerFetch()));
     }
   }
 
@@ -526,10 +534,12 @@ final class CaptureModes implements Scenario {
     var cpu = cpu(instances);
     var postgres = h.db.cpu();
     double brokerCpu = broker == null ? Double.NaN : broker.cpuMillis();
+    double fetches = fetches(broker);
     double seconds = write(h, loads, sources, rate, changes, clock);
     var postgresAfter = h.db.cpu();
     var spent = since(cpu(instances), cpu);
     double brokerSpent = broker == null ? Double.NaN : broker.cpuMillis() - brokerCpu;
+    fetches = fetches(broker) - fetches;
     loads.forEach(load -> load.onArrival(null));
     return new Window(
         changes,
@@ -539,7 +549,13 @@ final class CaptureModes implements Scenario {
         postgres == null || postgresAfter == null ? null : postgresAfter.since(postgres),
         spent,
         relay(instances),
-        brokerSpent);
+        brokerSpent,
+        fetches);
+  }
+
+  /** The fetch requests the broker answered so far; NaN without a local broker. */
+  private static double fetches(KafkaBroker broker) throws Exception {
+    return broker == null ? Double.NaN : broker.fetchRequests();
   }
 
   /**
@@ -570,6 +586,8 @@ final class CaptureModes implements Scenario {
    * just before.
    *
    * @param relay which instance was the relay (-1: none)
+   * @param idleFetches fetch requests the local broker answered while idle (NaN: none here)
+   * @param busyFetches the same during the load
    */
   private record Unwatched(
       int changes,
@@ -578,7 +596,9 @@ final class CaptureModes implements Scenario {
       long[] busyMillis,
       double busySeconds,
       PostgresCpu postgres,
-      int relay) {
+      int relay,
+      double idleFetches,
+      double busyFetches) {
 
     /** One instance's CPU per change beyond what it spends idle in as long. */
     double perChange(int instance) {
@@ -619,6 +639,12 @@ final class CaptureModes implements Scenario {
     double postgresPerChange() {
       return postgres == null ? Double.NaN : postgres.totalMillis() * 1000.0 / changes;
     }
+
+    /** Records each instance took from the topic per fetch, beyond the fetches of idling. */
+    double recordsPerFetch() {
+      double fetches = busyFetches - idleFetches * busySeconds / idleSeconds;
+      return changes * (double) busyMillis.length / fetches;
+    }
   }
 
   /**
@@ -627,21 +653,26 @@ final class CaptureModes implements Scenario {
    * higher rate to projects no instance has streams for.
    */
   private static Unwatched unwatched(
-      Harness h, List<ServerProcess> instances, List<Project> projects) throws Exception {
+      Harness h, List<ServerProcess> instances, List<Project> projects, KafkaBroker broker)
+      throws Exception {
     var sources = projects.stream().map(Project::source).toList();
     int changes = HIGH_RATE * measuredSeconds(h);
     var settle = Duration.ofMillis(SETTLE_MILLIS);
     long idleFrom = System.nanoTime();
     var idleCpu = cpu(instances);
+    double idleFetches = fetches(broker);
     LockSupport.parkNanos(Duration.ofSeconds(measuredSeconds(h)).plus(settle).toNanos());
     var idle = since(cpu(instances), idleCpu);
+    idleFetches = fetches(broker) - idleFetches;
     double idleSeconds = (System.nanoTime() - idleFrom) / 1e9;
     long busyFrom = System.nanoTime();
     var busyCpu = cpu(instances);
     var postgres = h.db.cpu();
+    double busyFetches = fetches(broker);
     h.writers.write(sources, HIGH_RATE, changes, 0);
     LockSupport.parkNanos(settle.toNanos());
     var busy = since(cpu(instances), busyCpu);
+    busyFetches = fetches(broker) - busyFetches;
     var postgresAfter = h.db.cpu();
     return new Unwatched(
         changes,
@@ -650,7 +681,9 @@ final class CaptureModes implements Scenario {
         busy,
         (System.nanoTime() - busyFrom) / 1e9,
         postgres == null || postgresAfter == null ? null : postgresAfter.since(postgres),
-        relay(instances));
+        relay(instances),
+        idleFetches,
+        busyFetches);
   }
 
   private static void putUnwatched(Map<String, Figure> figures, Unwatched u, Mode mode) {
@@ -660,6 +693,7 @@ final class CaptureModes implements Scenario {
         Figure.number(u.servicePerChange()));
     if (mode.kafka()) {
       figures.put(at + ":  the relay's instance", Figure.number(u.relayPerChange()));
+      figures.put(at + ": records per fetch, each", Figure.number(u.recordsPerFetch()));
     }
     figures.put(at + ": PostgreSQL CPU µs/change", Figure.number(u.postgresPerChange()));
     figures.put(
