@@ -142,20 +142,23 @@ public final class Database {
       }
       long walSenders = 0;
       long listeners = 0;
+      long relay = 0;
       try (var rows =
           statement.executeQuery(
               "SELECT pid, backend_type, application_name FROM pg_stat_activity")) {
         while (rows.next()) {
           var type = rows.getString(2);
-          var application = rows.getString(3);
+          var application = rows.getString(3) == null ? "" : rows.getString(3);
           if ("walsender".equals(type)) {
             walSenders += Proc.cpuMillis(rows.getLong(1));
-          } else if (application != null && application.startsWith("status-stream-")) {
+          } else if (application.startsWith("status-stream-")) {
             listeners += Proc.cpuMillis(rows.getLong(1));
+          } else if (application.startsWith("status-stream relay ")) {
+            relay += Proc.cpuMillis(rows.getLong(1));
           }
         }
       }
-      return new PostgresCpu(total, walSenders, listeners);
+      return new PostgresCpu(total, walSenders, listeners, relay);
     }
   }
 

@@ -78,6 +78,15 @@ public final class Harness {
         Path.of("").toAbsolutePath(), work, db, keys, name, port, settings);
   }
 
+  /**
+   * The Kafka broker for instances in {@code CHANGE_CAPTURE=kafka}: {@code
+   * KAFKA_BOOTSTRAP_SERVERS}'s, or a local one started now; the caller closes it (which stops a
+   * local one).
+   */
+  public KafkaBroker kafka() throws Exception {
+    return KafkaBroker.start(Path.of("").toAbsolutePath());
+  }
+
   // ---------------------------------------------------------------- results
 
   public Results results() {
@@ -144,15 +153,29 @@ public final class Harness {
 
   // ---------------------------------------------------------------- load
 
+  /** Opens one stream, the {@code i}-th of an {@link #openAll(SseLoad, int, Opener)}. */
+  public interface Opener {
+    void open(int i) throws IOException;
+  }
+
   /** Opens streams spread over the projects, at most 500 waiting at a time. */
   public void openAll(SseLoad load, List<UUID> projects, int streams) throws Exception {
     var token = token();
+    openAll(
+        load, streams, i -> load.open(statusPath(projects.get(i % projects.size())), token, false));
+  }
+
+  /**
+   * Opens {@code streams} streams, each by {@code opener}, at most 500 waiting at a time, and waits
+   * until each connected or was refused.
+   */
+  public void openAll(SseLoad load, int streams, Opener opener) throws Exception {
     long base = load.connected.sum();
     for (int i = 0; i < streams; i++) {
       while (i - (load.connected.sum() - base) - load.closed.sum() >= 500) {
         LockSupport.parkNanos(1_000_000);
       }
-      load.open(statusPath(projects.get(i % projects.size())), token, false);
+      opener.open(i);
     }
     await(
         () -> load.connected.sum() - base + load.closed.sum() >= streams,
@@ -170,16 +193,38 @@ public final class Harness {
   public Delivery openLoop(
       SseLoad load, List<UUID> sources, double rate, int seconds, int padding, int perEvent)
       throws Exception {
+    return openLoop(load, sources, rate, seconds, padding, perEvent, null);
+  }
+
+  /**
+   * The same, also telling {@code clock} (if not null) of each write's commit and each delivery:
+   * latency from the commit, without the writers' own lag.
+   */
+  public Delivery openLoop(
+      SseLoad load,
+      List<UUID> sources,
+      double rate,
+      int seconds,
+      int padding,
+      int perEvent,
+      CommitToDelivery clock)
+      throws Exception {
     load.takeLatency();
     load.takeArrivals();
     writers.takeCommitLag();
     long before = load.received.sum();
     int events = (int) Math.round(rate * seconds);
     long cpu = server.cpuMillis();
-    writers.write(sources, rate, events, padding);
+    if (clock != null) {
+      load.onArrival(clock);
+    }
+    writers.write(sources, rate, events, padding, clock);
     long expected = (long) events * perEvent;
     awaitReceived(load, before + expected, Duration.ofSeconds(60));
     long spent = server.cpuMillis() - cpu;
+    if (clock != null) {
+      load.onArrival(null);
+    }
     return new Delivery(
         load.takeLatency(),
         writers.takeCommitLag(),

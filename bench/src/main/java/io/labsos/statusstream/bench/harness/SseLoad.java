@@ -9,8 +9,12 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Queue;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -18,12 +22,17 @@ import org.HdrHistogram.Recorder;
 
 /**
  * Many SSE subscribers on a few non-blocking selector threads. Each received event whose payload
- * carries a writer's scheduled time ({@code "b:<epoch micros>"}) records its latency.
+ * carries a writer's scheduled time ({@code "b:<epoch micros>"}) records its latency. A stream of
+ * several projects ({@link #openSeveral}) is read as its clients read it: each event is attributed
+ * to the project its {@code projectId} names, which must be one the stream asked for; each frame's
+ * {@code id} is an opaque cursor, of which only the length is noted.
  */
 public final class SseLoad implements AutoCloseable {
 
   private static final byte[] MARK = "\"b:".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CONNECTED = "\"connected\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] PROJECT_ID = "\"projectId\":\"".getBytes(StandardCharsets.US_ASCII);
+  private static final int UUID_LENGTH = 36;
 
   private final InetSocketAddress server;
   private final List<Loop> loops = new ArrayList<>();
@@ -36,6 +45,14 @@ public final class SseLoad implements AutoCloseable {
 
   /** Streams closed after they connected. */
   private final LongAdder lost = new LongAdder();
+
+  /**
+   * Events on a stream of several projects that name no project, or one the stream did not ask for.
+   */
+  public final LongAdder foreign = new LongAdder();
+
+  /** The longest frame id (a cursor, on a stream of several projects) seen, in characters. */
+  private final AtomicLong longestId = new AtomicLong();
 
   /** Told of every timed event as it is parsed, while set. */
   private volatile TimedArrivals arrivals;
@@ -57,6 +74,26 @@ public final class SseLoad implements AutoCloseable {
 
   /** Opens one stream; {@code stall} never reads from it (a client that stopped reading). */
   public void open(String path, String token, boolean stall) throws IOException {
+    open(path, token, stall, null);
+  }
+
+  /** Opens one stream of several projects ({@code GET /api/status?project=...}). */
+  public void openSeveral(List<UUID> projects, String token) throws IOException {
+    var path = new StringBuilder("/api/status");
+    var names = new HashSet<String>();
+    for (var project : projects) {
+      path.append(names.isEmpty() ? '?' : '&').append("project=").append(project);
+      names.add(project.toString());
+    }
+    open(path.toString(), token, false, names);
+  }
+
+  /**
+   * @param projects the projects a stream of several asked for, by their canonical (lower-case)
+   *     text; null for a stream of one
+   */
+  private void open(String path, String token, boolean stall, Set<String> projects)
+      throws IOException {
     var request =
         ("GET "
                 + path
@@ -72,7 +109,7 @@ public final class SseLoad implements AutoCloseable {
     }
     channel.connect(server);
     var loop = loops.get(next++ % loops.size());
-    loop.pending.add(new Conn(channel, ByteBuffer.wrap(request), stall));
+    loop.pending.add(new Conn(channel, ByteBuffer.wrap(request), stall, projects));
     loop.selector.wakeup();
   }
 
@@ -88,6 +125,11 @@ public final class SseLoad implements AutoCloseable {
   /** Streams that connected and were closed since (by the server, or by a failed read). */
   public long lost() {
     return lost.sum();
+  }
+
+  /** The longest frame id seen so far, in characters (0: none). */
+  public long longestId() {
+    return longestId.get();
   }
 
   /** Told of each timed event one stream received. */
@@ -140,6 +182,10 @@ public final class SseLoad implements AutoCloseable {
     final SocketChannel channel;
     final ByteBuffer request;
     final boolean stall;
+
+    /** The projects of a stream of several, canonical text; null for a stream of one. */
+    final Set<String> projects;
+
     byte[] line = new byte[256];
     int length;
     boolean seenConnected;
@@ -158,10 +204,11 @@ public final class SseLoad implements AutoCloseable {
     boolean sizeDone;
     int skip;
 
-    Conn(SocketChannel channel, ByteBuffer request, boolean stall) {
+    Conn(SocketChannel channel, ByteBuffer request, boolean stall, Set<String> projects) {
       this.channel = channel;
       this.request = request;
       this.stall = stall;
+      this.projects = projects;
     }
   }
 
@@ -288,8 +335,8 @@ public final class SseLoad implements AutoCloseable {
       conn.length = 0;
       if (header.isEmpty()) {
         conn.inBody = true;
-      } else if (header.toLowerCase(java.util.Locale.ROOT).startsWith("transfer-encoding:")
-          && header.toLowerCase(java.util.Locale.ROOT).contains("chunked")) {
+      } else if (header.toLowerCase(Locale.ROOT).startsWith("transfer-encoding:")
+          && header.toLowerCase(Locale.ROOT).contains("chunked")) {
         conn.chunked = true;
       }
     }
@@ -314,10 +361,21 @@ public final class SseLoad implements AutoCloseable {
     private void line(Conn conn) {
       byte[] l = conn.line;
       int len = conn.length;
+      if (len >= 3 && l[0] == 'i' && l[1] == 'd' && l[2] == ':') {
+        // Opaque: what a client keeps to resume with (Last-Event-ID); only its length is noted.
+        int length = len - (len > 3 && l[3] == ' ' ? 4 : 3) - (l[len - 1] == '\r' ? 1 : 0);
+        if (length > longestId.get()) {
+          longestId.accumulateAndGet(length, Math::max);
+        }
+        return;
+      }
       if (len < 6 || l[0] != 'd' || l[1] != 'a' || l[4] != ':') {
         return;
       }
       int at = indexOf(l, len, MARK);
+      if (at >= 0 && conn.projects != null && !named(conn, l, len)) {
+        foreign.increment();
+      }
       if (at >= 0) {
         long scheduled = 0;
         for (int i = at + MARK.length; i < len && l[i] >= '0' && l[i] <= '9'; i++) {
@@ -340,6 +398,18 @@ public final class SseLoad implements AutoCloseable {
         conn.seenConnected = true;
         connected.increment();
       }
+    }
+
+    /** Whether the event names a project its stream of several asked for. */
+    private boolean named(Conn conn, byte[] l, int len) {
+      int at = indexOf(l, len, PROJECT_ID);
+      if (at < 0 || at + PROJECT_ID.length + UUID_LENGTH > len) {
+        return false;
+      }
+      var project =
+          new String(l, at + PROJECT_ID.length, UUID_LENGTH, StandardCharsets.US_ASCII)
+              .toLowerCase(Locale.ROOT);
+      return conn.projects.contains(project);
     }
 
     private int indexOf(byte[] l, int len, byte[] mark) {

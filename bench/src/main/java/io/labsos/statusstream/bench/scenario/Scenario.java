@@ -34,6 +34,7 @@ public interface Scenario {
         new Churn(),
         new ListenerReads(),
         new NaiveBaseline(),
+        new SeveralProjects(),
         new CaptureModes());
   }
 }
