@@ -9,6 +9,7 @@ import org.HdrHistogram.Histogram;
  * @param offeredPerSecond events/s written times the subscribers each reaches
  * @param arrivalSeconds from the first delivery to the last, plus one interval between writes
  * @param serverCpuMillis the server's CPU from the first write until the last delivery arrived
+ * @param clientCpuMillis the bench's own CPU in as long (its load client and its writers)
  */
 public record Delivery(
     Histogram latency,
@@ -17,7 +18,8 @@ public record Delivery(
     long arrived,
     double offeredPerSecond,
     double arrivalSeconds,
-    long serverCpuMillis) {
+    long serverCpuMillis,
+    long clientCpuMillis) {
 
   /** The rate deliveries arrived at, from the first to the last. */
   public double deliveredPerSecond() {
@@ -35,5 +37,13 @@ public record Delivery(
 
   public double cpuMicrosPerDelivery() {
     return arrived == 0 ? Double.NaN : serverCpuMillis * 1000.0 / arrived;
+  }
+
+  /**
+   * What the bench itself spent per delivery: on a machine it shares with the server, what one
+   * client spends is CPU the server does not get.
+   */
+  public double clientCpuMicrosPerDelivery() {
+    return arrived == 0 ? Double.NaN : clientCpuMillis * 1000.0 / arrived;
   }
 }

@@ -215,6 +215,7 @@ public final class Harness {
     long before = load.received.sum();
     int events = (int) Math.round(rate * seconds);
     long cpu = server.cpuMillis();
+    long own = Proc.cpuMillis(ProcessHandle.current().pid());
     if (clock != null) {
       load.onArrival(clock);
     }
@@ -222,6 +223,7 @@ public final class Harness {
     long expected = (long) events * perEvent;
     awaitReceived(load, before + expected, Duration.ofSeconds(60));
     long spent = server.cpuMillis() - cpu;
+    long ownSpent = Proc.cpuMillis(ProcessHandle.current().pid()) - own;
     if (clock != null) {
       load.onArrival(null);
     }
@@ -233,7 +235,8 @@ public final class Harness {
         rate * perEvent,
         // N events at a rate span N - 1 intervals; the arrivals of all N get the N-th too.
         load.takeArrivals().seconds() + 1 / rate,
-        spent);
+        spent,
+        ownSpent);
   }
 
   public void awaitReceived(SseLoad load, long expected, Duration atMost) {

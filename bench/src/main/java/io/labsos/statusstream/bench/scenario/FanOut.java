@@ -78,13 +78,15 @@ final class FanOut implements Scenario {
       figures.put("deliveries/s delivered", Figure.number(delivery.deliveredPerSecond()));
       figures.put("keeps up", Figure.text(delivery.keptUp() ? "yes" : "no"));
       figures.put("CPU ms/1,000 deliveries", Figure.number(delivery.cpuMicrosPerDelivery()));
+      figures.put(
+          "bench client CPU µs/delivery", Figure.number(delivery.clientCpuMicrosPerDelivery()));
       h.latencyFigures(figures, delivery);
       h.report(
           title,
           figures,
           "delivered: from the first arrival to the last; keeps up: every delivery arrived, at"
               + " 90 % of the offered rate or more; CPU: the server process's, in µs per"
-              + " delivery");
+              + " delivery; bench client CPU: this JVM's (readers and writers) in as long");
     }
   }
 }
