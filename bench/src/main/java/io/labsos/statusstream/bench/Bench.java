@@ -10,6 +10,7 @@ import io.labsos.statusstream.bench.report.Report;
 import io.labsos.statusstream.bench.report.Results;
 import io.labsos.statusstream.bench.report.Row;
 import io.labsos.statusstream.bench.scenario.Scenario;
+import io.labsos.statusstream.bench.scenario.SecondClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,6 +63,10 @@ public final class Bench {
         peer = args[++i];
       } else if (args[i].startsWith("--peer=")) {
         peer = args[i].substring("--peer=".length());
+      } else if (args[i].equals("--client") && i + 1 < args.length) {
+        System.setProperty(SecondClient.PROPERTY, args[++i]);
+      } else if (args[i].startsWith("--client=")) {
+        System.setProperty(SecondClient.PROPERTY, args[i].substring("--client=".length()));
       } else {
         names.add(args[i]);
       }

@@ -1,5 +1,7 @@
 package io.labsos.statusstream.bench.harness;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -65,6 +67,14 @@ public final class Database {
       statement.execute("CREATE DATABASE " + database);
     }
     return new Database(host, port, database, user, password);
+  }
+
+  /** The database as a libpq URL ({@code postgres://user:password@host:port/name}). */
+  public String url() {
+    var credentials =
+        URLEncoder.encode(user, StandardCharsets.UTF_8)
+            + (password.isEmpty() ? "" : ":" + URLEncoder.encode(password, StandardCharsets.UTF_8));
+    return "postgres://" + credentials + "@" + host + ":" + port + "/" + name;
   }
 
   public String jdbcUrl() {

@@ -49,6 +49,11 @@ public final class Harness {
     return quick ? small : full;
   }
 
+  /** The key the server under test verifies tokens with, for a client that signs its own. */
+  public Keys keys() {
+    return keys;
+  }
+
   public String token() throws Exception {
     return keys.token(USER);
   }

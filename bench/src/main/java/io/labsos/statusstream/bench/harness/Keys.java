@@ -62,6 +62,21 @@ public final class Keys {
     return pem;
   }
 
+  /**
+   * Writes the private key as PEM (PKCS #8) to the file: for a load client of its own that signs
+   * its tokens, as {@code load.mjs} does.
+   */
+  public Path writePrivatePem(Path file) throws Exception {
+    Files.createDirectories(file.getParent());
+    Files.writeString(
+        file,
+        "-----BEGIN PRIVATE KEY-----\n"
+            + Base64.getMimeEncoder(64, "\n".getBytes())
+                .encodeToString(pair.getPrivate().getEncoded())
+            + "\n-----END PRIVATE KEY-----\n");
+    return file;
+  }
+
   /** A token for the user, valid for two hours. */
   public String token(String user) throws Exception {
     var claims = new JwtClaims();

@@ -61,4 +61,15 @@ public final class Proc {
         .start()
         .waitFor(60, TimeUnit.SECONDS);
   }
+
+  /** Runs a jcmd command against the process and writes what it printed to the file. */
+  public static void jcmd(long pid, Path output, String... command) throws Exception {
+    var args = new ArrayList<>(List.of("jcmd", String.valueOf(pid)));
+    args.addAll(List.of(command));
+    new ProcessBuilder(args)
+        .redirectErrorStream(true)
+        .redirectOutput(output.toFile())
+        .start()
+        .waitFor(60, TimeUnit.SECONDS);
+  }
 }

@@ -314,9 +314,14 @@ public final class ServerProcess implements AutoCloseable {
     return Proc.rssBytes(pid);
   }
 
+  /** Whether the server is a JVM (jcmd reaches it). */
+  public boolean isJava() {
+    return ProcessHandle.of(pid).flatMap(p -> p.info().command()).orElse("").endsWith("java");
+  }
+
   /** Heap in use after a full GC (MicroProfile Metrics' figure); NaN where none is exported. */
   public double heapAfterGc() throws Exception {
-    if (ProcessHandle.of(pid).flatMap(p -> p.info().command()).orElse("").endsWith("java")) {
+    if (isJava()) {
       Proc.jcmd(pid, "GC.run");
     }
     return metric("memory_usedHeap_bytes");

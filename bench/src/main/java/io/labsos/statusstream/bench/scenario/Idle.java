@@ -42,6 +42,12 @@ final class Idle implements Scenario {
       h.openAll(load, List.of(project.id()), honest);
       double seconds = (System.nanoTime() - started) / 1e9;
       double heapAfter = h.server.heapAfterGc();
+      if (h.server.isJava()) {
+        // Where the heap per stream lives: the classes holding the most, with every stream open.
+        var histogram = h.work.resolve("idle-histogram-" + h.server.name() + ".txt");
+        Proc.jcmd(h.server.pid(), histogram, "GC.class_histogram");
+        note += (note.isEmpty() ? "" : "; ") + "class histogram: " + h.work.relativize(histogram);
+      }
       long rssAfter = h.server.rssBytes();
       long held = load.held();
       h.capacity(h.server.name() + " (idle streams held)", held);

@@ -35,6 +35,7 @@ public interface Scenario {
         new ListenerReads(),
         new NaiveBaseline(),
         new SeveralProjects(),
+        new SecondClient(),
         new CaptureModes());
   }
 }
