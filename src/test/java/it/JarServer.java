@@ -22,6 +22,7 @@ public final class JarServer implements AutoCloseable {
   private Process process;
   private Path run;
   private List<ProcessHandle> children = List.of();
+  private int openFileLimit;
 
   public JarServer(Path java, Path work, int port, Map<String, String> env) {
     this.java = java;
@@ -99,11 +100,24 @@ public final class JarServer implements AutoCloseable {
     return this;
   }
 
+  /** Runs the server under this limit of open files (ulimit -n), lower than the test's. */
+  public JarServer openFileLimit(int files) {
+    openFileLimit = files;
+    return this;
+  }
+
   /** Starts the server process and returns at once. */
   public JarServer launch() throws IOException {
     run = Files.createTempDirectory(work, "run");
+    var line =
+        new java.util.ArrayList<>(
+            List.of(java.toString(), QUICK_START, "-jar", System.getProperty("it.jar")));
+    if (openFileLimit > 0) {
+      // The shell sets the limit and becomes the launcher; the server JVM inherits it.
+      line.addAll(0, List.of("bash", "-c", "ulimit -n " + openFileLimit + " && exec \"$@\"", "-"));
+    }
     var command =
-        new ProcessBuilder(java.toString(), QUICK_START, "-jar", System.getProperty("it.jar"))
+        new ProcessBuilder(line)
             .directory(run.toFile())
             .redirectErrorStream(true)
             .redirectOutput(run.resolve("server.out").toFile());

@@ -4,6 +4,7 @@ import io.labsos.statusstream.access.control.AccessDenied;
 import io.labsos.statusstream.access.control.KeysUnavailable;
 import io.labsos.statusstream.access.control.LimitReached;
 import io.labsos.statusstream.access.control.Unauthenticated;
+import io.labsos.statusstream.stream.control.NoRoomForStream;
 import jakarta.json.Json;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.ws.rs.core.Response.Status;
@@ -96,6 +97,14 @@ public class ApiError extends RuntimeException {
                     "Too many polling requests at once for this user",
                     reached.retryAfterSeconds());
           });
+    }
+    if (failure instanceof NoRoomForStream full) {
+      return Optional.of(
+          new ApiError(
+              Status.SERVICE_UNAVAILABLE,
+              "unavailable",
+              "This instance has no room for another stream; try again later",
+              Map.of("Retry-After", String.valueOf(full.retryAfterSeconds()))));
     }
     return Optional.empty();
   }

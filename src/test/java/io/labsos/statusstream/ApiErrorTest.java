@@ -6,6 +6,7 @@ import io.labsos.statusstream.access.control.AccessDenied;
 import io.labsos.statusstream.access.control.KeysUnavailable;
 import io.labsos.statusstream.access.control.LimitReached;
 import io.labsos.statusstream.access.control.Unauthenticated;
+import io.labsos.statusstream.stream.control.NoRoomForStream;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -59,6 +60,17 @@ class ApiErrorTest {
             "{\"error\":\"too_many_requests\",\"message\":\"Too many polling requests at once for"
                 + " this user\"}");
     assertThat(polls.headers()).isEqualTo(Map.of("Retry-After", "1"));
+  }
+
+  @Test
+  void noRoomForAStreamIsUnavailableWithItsRetryAfter() {
+    var full = answer(new NoRoomForStream(10));
+    assertThat(full.status().getStatusCode()).isEqualTo(503);
+    assertThat(full.json())
+        .isEqualTo(
+            "{\"error\":\"unavailable\",\"message\":\"This instance has no room for another"
+                + " stream; try again later\"}");
+    assertThat(full.headers()).isEqualTo(Map.of("Retry-After", "10"));
   }
 
   @Test

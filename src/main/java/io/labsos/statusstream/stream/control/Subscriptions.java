@@ -54,6 +54,7 @@ public class Subscriptions {
   @Inject EventLog log;
   @Inject OutboxWriters writers;
   @Inject TokenExpiry expiry;
+  @Inject OpenFiles files;
 
   /** Reads of the log for resuming clients: blocking, so on a pool of their own, bounded. */
   @Resource(lookup = "concurrent/replay")
@@ -99,9 +100,16 @@ public class Subscriptions {
    *     project, with the cursor of them all as id), even when it carries one
    * @throws io.labsos.statusstream.access.control.LimitReached when the caller has {@code
    *     STREAM_MAX_PER_USER} streams open
+   * @throws NoRoomForStream when the process is near its open-file limit
    */
   Stream open(List<UUID> projects, Caller caller, boolean several) {
     var slot = limits.stream(caller.subject());
+    try {
+      files.admit();
+    } catch (NoRoomForStream e) {
+      slot.close();
+      throw e;
+    }
     var created = new Stream[1];
     var outbox =
         new Outbox(
