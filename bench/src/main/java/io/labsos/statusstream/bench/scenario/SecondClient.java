@@ -112,7 +112,19 @@ public final class SecondClient implements Scenario {
 
   private record Answer(String stdout, String stderr) {}
 
+  /**
+   * Runs the client once, then waits until the server has let go of its streams: a server notices a
+   * client that left only at its next write, and the next run's streams need those files.
+   */
   private Answer run(Harness h, String client, Map<String, String> environment, Object... args)
+      throws Exception {
+    double open = h.server.openStreams();
+    var answer = runOnce(h, client, environment, args);
+    h.awaitStreamsClosed(open);
+    return answer;
+  }
+
+  private Answer runOnce(Harness h, String client, Map<String, String> environment, Object... args)
       throws Exception {
     var line = new StringBuilder(client);
     for (var arg : args) {
