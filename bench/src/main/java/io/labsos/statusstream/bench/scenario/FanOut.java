@@ -22,9 +22,16 @@ final class FanOut implements Scenario {
 
   @Override
   public void run(Harness h) throws Exception {
+    // Each part starts once the server let go of the last part's streams (it notices a client
+    // that left at its next write, a heartbeat at the latest): 10,000 of them, not yet noticed,
+    // and 10,000 new ones are more files than this machine gives a process.
+    double open = h.server.openStreams();
     burst(h);
+    h.awaitStreamsClosed(open);
     fixedLoad(h, "2b fan-out, target point", h.size(1_000, 200), 100);
+    h.awaitStreamsClosed(open);
     fixedLoad(h, "2c fan-out, many subscribers", h.size(10_000, 2_000), 10);
+    h.awaitStreamsClosed(open);
     fixedLoad(h, "2d fan-out, saturation", h.size(2_000, 400), 100);
   }
 
