@@ -198,12 +198,19 @@ class DeliveryIT extends ServiceTest {
               if (ended[i]) {
                 continue;
               }
-              buffer.clear();
+              // Up to four reads of 2 KB a turn: slow enough that the server's writes meet full
+              // sockets, fast enough that no client falls STREAM_BUFFER_EVENTS behind the burst
+              // on a busy machine (with one read a turn, one in some runs did, and was ended).
               try {
-                int n = channels.get(i).read(buffer);
-                if (n < 0) {
-                  ended[i] = true;
-                } else {
+                for (int r = 0; r < 4; r++) {
+                  buffer.clear();
+                  int n = channels.get(i).read(buffer);
+                  if (n < 0) {
+                    ended[i] = true;
+                  }
+                  if (n <= 0) {
+                    break;
+                  }
                   text.get(i)
                       .append(
                           new String(
@@ -239,7 +246,7 @@ class DeliveryIT extends ServiceTest {
       var all = CompletableFuture.allOf(done.toArray(CompletableFuture[]::new));
       while (!all.isDone()) {
         readSome.run();
-        Thread.sleep(5);
+        Thread.sleep(1);
       }
       var ids = Db.eventIds(project);
       assertThat(ids).hasSize(4 * perWriter);
