@@ -3,6 +3,7 @@ package it.resilience;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import it.Api;
 import it.Db;
 import it.Http;
 import it.JarServer;
@@ -12,13 +13,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.TreeMap;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,7 +51,7 @@ class OpenFileLimitIT {
                   "Authorization",
                   "Bearer " + Tokens.forUser("alice"))
               .awaitConnected();
-      var request = streamRequest(project, Tokens.forUser("alice"));
+      var request = Api.rawStreamRequest(server.uri("/").toURL(), project, "alice");
       var answers = new TreeMap<String, Integer>();
       String refusal = null;
       try {
@@ -95,15 +94,6 @@ class OpenFileLimitIT {
       assertThat(output).contains("New streams are refused (503)");
       first.close();
     }
-  }
-
-  private static byte[] streamRequest(UUID project, String token) {
-    return ("GET /api/projects/"
-            + project
-            + "/status HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
-            + token
-            + "\r\nAccept: text/event-stream\r\n\r\n")
-        .getBytes(StandardCharsets.US_ASCII);
   }
 
   private static int status(byte[] request) throws IOException {

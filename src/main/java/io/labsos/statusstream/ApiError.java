@@ -62,8 +62,15 @@ public class ApiError extends RuntimeException {
   }
 
   public static ApiError unavailable(String message) {
+    return unavailable(message, 5);
+  }
+
+  public static ApiError unavailable(String message, int retryAfterSeconds) {
     return new ApiError(
-        Status.SERVICE_UNAVAILABLE, "unavailable", message, Map.of("Retry-After", "5"));
+        Status.SERVICE_UNAVAILABLE,
+        "unavailable",
+        message,
+        Map.of("Retry-After", String.valueOf(retryAfterSeconds)));
   }
 
   /**
@@ -100,11 +107,9 @@ public class ApiError extends RuntimeException {
     }
     if (failure instanceof NoRoomForStream full) {
       return Optional.of(
-          new ApiError(
-              Status.SERVICE_UNAVAILABLE,
-              "unavailable",
+          unavailable(
               "This instance has no room for another stream; try again later",
-              Map.of("Retry-After", String.valueOf(full.retryAfterSeconds()))));
+              full.retryAfterSeconds()));
     }
     return Optional.empty();
   }

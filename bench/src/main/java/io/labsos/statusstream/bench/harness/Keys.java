@@ -42,13 +42,7 @@ public final class Keys {
     jwk.setKeyId("bench");
     var jwks = folder.resolve("jwks.json");
     Files.writeString(jwks, new JsonWebKeySet(jwk).toJson());
-    var pem = folder.resolve("public.pem");
-    Files.writeString(
-        pem,
-        "-----BEGIN PUBLIC KEY-----\n"
-            + Base64.getMimeEncoder(64, "\n".getBytes())
-                .encodeToString(pair.getPublic().getEncoded())
-            + "\n-----END PUBLIC KEY-----\n");
+    var pem = writePem(folder.resolve("public.pem"), "PUBLIC KEY", pair.getPublic().getEncoded());
     return new Keys(pair, jwks, pem);
   }
 
@@ -68,12 +62,20 @@ public final class Keys {
    */
   public Path writePrivatePem(Path file) throws Exception {
     Files.createDirectories(file.getParent());
+    return writePem(file, "PRIVATE KEY", pair.getPrivate().getEncoded());
+  }
+
+  /** Writes DER bytes as a PEM file of that label. */
+  private static Path writePem(Path file, String label, byte[] der) throws Exception {
     Files.writeString(
         file,
-        "-----BEGIN PRIVATE KEY-----\n"
-            + Base64.getMimeEncoder(64, "\n".getBytes())
-                .encodeToString(pair.getPrivate().getEncoded())
-            + "\n-----END PRIVATE KEY-----\n");
+        "-----BEGIN "
+            + label
+            + "-----\n"
+            + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der)
+            + "\n-----END "
+            + label
+            + "-----\n");
     return file;
   }
 

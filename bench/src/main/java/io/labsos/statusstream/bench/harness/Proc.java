@@ -53,22 +53,21 @@ public final class Proc {
   }
 
   public static void jcmd(long pid, String... command) throws Exception {
-    var args = new ArrayList<>(List.of("jcmd", String.valueOf(pid)));
-    args.addAll(List.of(command));
-    new ProcessBuilder(args)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-        .start()
-        .waitFor(60, TimeUnit.SECONDS);
+    jcmd(pid, ProcessBuilder.Redirect.DISCARD, command);
   }
 
   /** Runs a jcmd command against the process and writes what it printed to the file. */
   public static void jcmd(long pid, Path output, String... command) throws Exception {
+    jcmd(pid, ProcessBuilder.Redirect.to(output.toFile()), command);
+  }
+
+  private static void jcmd(long pid, ProcessBuilder.Redirect output, String... command)
+      throws Exception {
     var args = new ArrayList<>(List.of("jcmd", String.valueOf(pid)));
     args.addAll(List.of(command));
     new ProcessBuilder(args)
         .redirectErrorStream(true)
-        .redirectOutput(output.toFile())
+        .redirectOutput(output)
         .start()
         .waitFor(60, TimeUnit.SECONDS);
   }
