@@ -168,8 +168,9 @@ final class ServiceFacts {
   /**
    * The series names the service's own metrics have at /metrics, as MicroProfile Metrics writes
    * them in Prometheus text: a counter as {@code _total}; a gauge as named; a timer in seconds,
-   * with its quantiles, {@code _bucket}, {@code _count}, {@code _sum} and {@code _max}; a histogram
-   * likewise, without the unit. Mapped by the metric's main name (a timer's is {@code _seconds}).
+   * with its quantiles (unless configured away), {@code _bucket}, {@code _count}, {@code _sum} and
+   * {@code _max}; a histogram likewise, without the unit. Mapped by the metric's main name (a
+   * timer's is {@code _seconds}).
    */
   static Map<String, Set<String>> exportedMetrics() {
     var metrics = new java.util.TreeMap<String, Set<String>>();
