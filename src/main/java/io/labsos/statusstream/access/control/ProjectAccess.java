@@ -2,6 +2,7 @@ package io.labsos.statusstream.access.control;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Collection;
 import java.util.Collections;
@@ -54,6 +55,16 @@ public class ProjectAccess {
   public void authorize(Collection<UUID> projects, Caller caller) throws SQLException {
     if (!caller.readsEveryProject()
         && membership.memberOf(projects, caller.subject()) < Set.copyOf(projects).size()) {
+      throw new AccessDenied();
+    }
+  }
+
+  /** {@link #authorize(Collection, Caller)}, asking on a connection of the caller's. */
+  public void authorize(Connection connection, Collection<UUID> projects, Caller caller)
+      throws SQLException {
+    if (!caller.readsEveryProject()
+        && membership.memberOf(connection, projects, caller.subject())
+            < Set.copyOf(projects).size()) {
       throw new AccessDenied();
     }
   }

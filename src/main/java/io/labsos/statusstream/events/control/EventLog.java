@@ -146,20 +146,27 @@ public class EventLog {
    * #position}.
    */
   public Map<UUID, Position> positions(Map<UUID, Long> lastEventIds) throws SQLException {
+    try (var connection = pool.getConnection()) {
+      return positions(connection, lastEventIds);
+    }
+  }
+
+  /** {@link #positions(Map)} on a connection of the caller's. */
+  public Map<UUID, Position> positions(Connection connection, Map<UUID, Long> lastEventIds)
+      throws SQLException {
     var projects = lastEventIds.keySet().toArray(UUID[]::new);
     var after = new Long[projects.length];
     for (int i = 0; i < projects.length; i++) {
       after[i] = lastEventIds.get(projects[i]);
     }
-    try (var connection = pool.getConnection();
-        var query =
-            connection.prepareStatement(
-                "SELECT c.project_id, c.after_id, h.last_id, h.deleted_id,"
-                    + " (SELECT coalesce(e.prev_id, e.id - 1) FROM status_events e"
-                    + " WHERE e.project_id = c.project_id AND e.id > c.after_id"
-                    + " ORDER BY e.id LIMIT 1)"
-                    + " FROM unnest(?::uuid[], ?::bigint[]) AS c (project_id, after_id)"
-                    + " LEFT JOIN status_event_heads h ON h.project_id = c.project_id")) {
+    try (var query =
+        connection.prepareStatement(
+            "SELECT c.project_id, c.after_id, h.last_id, h.deleted_id,"
+                + " (SELECT coalesce(e.prev_id, e.id - 1) FROM status_events e"
+                + " WHERE e.project_id = c.project_id AND e.id > c.after_id"
+                + " ORDER BY e.id LIMIT 1)"
+                + " FROM unnest(?::uuid[], ?::bigint[]) AS c (project_id, after_id)"
+                + " LEFT JOIN status_event_heads h ON h.project_id = c.project_id")) {
       query.setArray(1, connection.createArrayOf("uuid", projects));
       query.setArray(2, connection.createArrayOf("bigint", after));
       var positions = new HashMap<UUID, Position>();

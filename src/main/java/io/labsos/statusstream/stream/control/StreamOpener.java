@@ -3,6 +3,8 @@ package io.labsos.statusstream.stream.control;
 import io.labsos.statusstream.access.control.Caller;
 import io.labsos.statusstream.access.control.ProjectAccess;
 import io.labsos.statusstream.events.control.EventLog;
+import io.labsos.statusstream.events.control.EventLog.Position;
+import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.servlet.http.HttpServletRequest;
@@ -13,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import javax.sql.DataSource;
 
 /**
  * Opens a stream for a caller: the order of things that makes a stream miss nothing and carry
@@ -31,7 +34,8 @@ import java.util.UUID;
  *   <li>{@code retry} and "connected" are queued (for several projects with the cursor they start
  *       from as its id); then, for each position the log does not continue, {@code resync_required}
  *       with that project's position.
- *   <li>Each project's log after its position is replayed (first batch here), then it goes live.
+ *   <li>Each project's log after its position is replayed (first batch here), then it goes live; a
+ *       project that starts at its head has nothing to read and goes live at once.
  *   <li>Only then does the response start: a failure before it is still an ordinary error answer.
  * </ol>
  */
@@ -43,6 +47,10 @@ public class StreamOpener {
   @Inject ProjectAccess access;
 
   @Inject StreamSettings settings;
+
+  /** Both reads of an open take one connection of the pool: one checkout, one validation. */
+  @Resource(lookup = "jdbc/statusStream")
+  DataSource pool;
 
   /**
    * One project's stream.
@@ -103,8 +111,11 @@ public class StreamOpener {
       subscriptions.subscribe(stream);
       var asked = new LinkedHashMap<UUID, Long>();
       projects.forEach(p -> asked.put(p, resumeFrom.getOrDefault(p, 0L)));
-      var positions = log.positions(asked);
-      access.authorize(projects, caller);
+      Map<UUID, Position> positions;
+      try (var connection = pool.getConnection()) {
+        positions = log.positions(connection, asked);
+        access.authorize(connection, projects, caller);
+      }
 
       var starts = new LinkedHashMap<UUID, Long>();
       for (var project : projects) {

@@ -121,9 +121,12 @@ final class Subscriber {
   }
 
   /**
-   * Replays every event after {@code from}, then goes live. The first batch is read on this thread.
+   * Replays every event after {@code from}, then goes live. The first batch is read on this thread;
+   * a stream that starts at the head has nothing to read (it was registered before the head was
+   * read: what comes after is held for it) and goes live at once.
    *
-   * @param authorizedAt the project's head when the caller was authorized for it
+   * @param authorizedAt the project's head when the caller was authorized for it, read after this
+   *     subscriber was registered
    * @throws SQLException when the first read fails (the stream has not started: the caller answers
    *     with an error)
    */
@@ -133,7 +136,11 @@ final class Subscriber {
       cursor = from;
     }
     replayed = from;
-    readBatch();
+    if (from == authorizedAt) {
+      goLive();
+    } else {
+      readBatch();
+    }
   }
 
   /** Reads the next batch after {@link #replayed}; queues it; arranges what comes next. */
@@ -171,6 +178,11 @@ final class Subscriber {
       outbox.whenBelow(Math.max(0, batch / 4), this::continueReplay);
       return;
     }
+    goLive();
+  }
+
+  /** The replay has read everything: the held live events follow it, in id order. */
+  private void goLive() {
     List<StatusEvent> live;
     synchronized (this) {
       cursor = Math.max(cursor, replayed);

@@ -82,7 +82,7 @@ class SubscriberTest {
             subscriber.deliver(live(late));
           }
         };
-    subscriber.start(0, 0);
+    subscriber.start(0, 30);
     var after = append();
     subscriber.deliver(live(after));
     assertThat(idsWritten()).containsExactly(10L, 20L, 30L, 40L, 50L);
@@ -101,7 +101,7 @@ class SubscriberTest {
             }
           }
         };
-    subscriber.start(0, 0);
+    subscriber.start(0, 10);
     assertThat(reads).as("a second read for what was dropped").isGreaterThanOrEqualTo(2);
     assertThat(idsWritten()).containsExactly(10L, 20L, 30L, 40L);
   }
@@ -114,7 +114,7 @@ class SubscriberTest {
     wire.full = true;
     var subscriber = subscriber(Subscriber.REPLAY_BATCH * 2);
     wire.full = true;
-    subscriber.start(0, 0);
+    subscriber.start(0, reader.head(PROJECT));
     assertThat(reads).isOne();
     wire.full = false;
     subscriber.outbox().writable();
@@ -143,13 +143,28 @@ class SubscriberTest {
     var subscriber = subscriber(100);
     append();
     append();
-    subscriber.start(0, 0);
+    subscriber.start(0, 20);
     // A restore whose clock is behind: the head went back to 10, and new ids reuse positions.
     subscriber.rewound(10);
     assertThat(wire.text()).endsWith("\n\nid: 10\ndata: {\"type\":\"resync_required\"}\n\n");
     var next = new StatusEvent(PROJECT, 15, 10, "{\"n\":15}", Instant.now());
     subscriber.deliver(live(next));
     assertThat(idsWritten()).containsExactly(10L, 20L, 15L);
+  }
+
+  @Test
+  void aStreamThatStartsAtTheHeadReadsNothingAndTakesWhatWasHeldAfterIt() throws Exception {
+    var subscriber = subscriber(100);
+    append();
+    append();
+    // Committed after the subscriber was registered: held, one of them already below the head.
+    var seen = append();
+    subscriber.deliver(live(seen));
+    var next = append();
+    subscriber.deliver(live(next));
+    subscriber.start(30, 30);
+    assertThat(reads).isZero();
+    assertThat(idsWritten()).containsExactly(40L);
   }
 
   @Test
@@ -219,7 +234,7 @@ class SubscriberTest {
       append();
     }
     var subscriber = subscriber(10);
-    subscriber.start(0, 0);
+    subscriber.start(0, reader.head(PROJECT));
     assertThat(subscriber.isClosed()).isFalse();
     assertThat(idsWritten()).hasSize(200);
   }
