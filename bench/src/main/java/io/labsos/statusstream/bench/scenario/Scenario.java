@@ -36,6 +36,7 @@ public interface Scenario {
         new NaiveBaseline(),
         new SeveralProjects(),
         new SecondClient(),
+        new Http2Idle(),
         new CaptureModes());
   }
 }
