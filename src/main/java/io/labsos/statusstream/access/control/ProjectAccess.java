@@ -53,18 +53,22 @@ public class ProjectAccess {
    * @throws AccessDenied when the caller may not read one of them (or one does not exist)
    */
   public void authorize(Collection<UUID> projects, Caller caller) throws SQLException {
-    if (!caller.readsEveryProject()
-        && membership.memberOf(projects, caller.subject()) < Set.copyOf(projects).size()) {
-      throw new AccessDenied();
+    if (!caller.readsEveryProject()) {
+      requireEvery(projects, membership.memberOf(projects, caller.subject()));
     }
   }
 
   /** {@link #authorize(Collection, Caller)}, asking on a connection of the caller's. */
   public void authorize(Connection connection, Collection<UUID> projects, Caller caller)
       throws SQLException {
-    if (!caller.readsEveryProject()
-        && membership.memberOf(connection, projects, caller.subject())
-            < Set.copyOf(projects).size()) {
+    if (!caller.readsEveryProject()) {
+      requireEvery(projects, membership.memberOf(connection, projects, caller.subject()));
+    }
+  }
+
+  /** Refuses unless the caller is a member of each of the projects (named twice counts once). */
+  private static void requireEvery(Collection<UUID> projects, int memberOf) {
+    if (memberOf < Set.copyOf(projects).size()) {
       throw new AccessDenied();
     }
   }
