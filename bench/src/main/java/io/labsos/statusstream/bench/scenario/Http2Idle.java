@@ -99,6 +99,11 @@ final class Http2Idle implements Scenario {
       var refused = new AtomicInteger();
       var waiting = new Semaphore(200);
       var answers = new ArrayList<CompletableFuture<?>>();
+      var request =
+          HttpRequest.newBuilder(uri)
+              .header("Authorization", "Bearer " + token)
+              .header("Accept", "text/event-stream")
+              .build();
       long started = System.nanoTime();
       HttpClient client = null;
       for (int i = 0; i < streams; i++) {
@@ -110,11 +115,6 @@ final class Http2Idle implements Scenario {
           client = builder.build();
           clients.add(client);
         }
-        var request =
-            HttpRequest.newBuilder(uri)
-                .header("Authorization", "Bearer " + token)
-                .header("Accept", "text/event-stream")
-                .build();
         waiting.acquire();
         answers.add(
             client
