@@ -75,6 +75,43 @@ class HostileInputIT extends ServiceTest {
   }
 
   @Test
+  void theStreamsAnswerOnlyWhatTheyServe() throws IOException, InterruptedException {
+    var project = Db.project("frank");
+    var auth = "Bearer " + Tokens.forUser("frank");
+    for (var uri :
+        List.of(Api.status(base, project, null), Api.status(base, List.of(project), null))) {
+      // A client that takes no event stream gets 406, not a stream it cannot read.
+      assertJsonError(
+          Http.get(uri, "Authorization", auth, "Accept", "application/json, text/html;q=0.9"), 406);
+      // One that takes anything gets the stream (its status is all that is read here).
+      var anything =
+          Http.CLIENT.send(
+              java.net.http.HttpRequest.newBuilder(uri)
+                  .header("Authorization", auth)
+                  .header("Accept", "text/html, */*;q=0.1")
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+      anything.body().close();
+      assertThat(anything.statusCode()).as(uri.toString()).isEqualTo(200);
+      for (var method : List.of("POST", "PUT", "DELETE", "PATCH")) {
+        var refused =
+            Http.send(
+                java.net.http.HttpRequest.newBuilder(uri)
+                    .method(method, java.net.http.HttpRequest.BodyPublishers.ofString("{}"))
+                    .header("Authorization", auth));
+        assertJsonError(refused, 405);
+        assertThat(refused.headers().firstValue("Allow")).hasValue("GET, HEAD, OPTIONS");
+      }
+      var options =
+          Http.send(
+              java.net.http.HttpRequest.newBuilder(uri)
+                  .method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody()));
+      assertThat(options.statusCode()).isEqualTo(204);
+      assertThat(options.headers().firstValue("Allow")).hasValue("GET, HEAD, OPTIONS");
+    }
+  }
+
+  @Test
   void requestsTheContainerRejectsGetTheJsonShapeAndLeaveTheLogAlone() throws IOException {
     var messages = Path.of(System.getProperty("it.logs"), "messages.log");
     var lines = Files.readAllLines(messages, StandardCharsets.ISO_8859_1).size();

@@ -10,17 +10,23 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.ws.rs.core.Response.Status;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
 import java.util.Map;
 import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * A request the service refuses, answered as {@code {"error": ..., "message": ...}}: by {@link
  * ErrorMapper} inside JAX-RS, and by {@link #write} where the servlet layer answers (the
- * authentication mechanism, the container's error pages). Messages are fixed texts: nothing of the
- * request is echoed back. The control classes throw the refusals of their domain, which know
- * nothing of HTTP; {@link #of} is the one place that gives each its status, code and headers.
+ * authentication mechanism, the streams, the container's error pages). Messages are fixed texts:
+ * nothing of the request is echoed back. The control classes throw the refusals of their domain,
+ * which know nothing of HTTP; {@link #of} is the one place that gives each its status, code and
+ * headers.
  */
 public class ApiError extends RuntimeException {
+
+  private static final Logger LOG = Logger.getLogger(ApiError.class.getName());
 
   private final Status status;
   private final String error;
@@ -71,6 +77,36 @@ public class ApiError extends RuntimeException {
         "unavailable",
         message,
         Map.of("Retry-After", String.valueOf(retryAfterSeconds)));
+  }
+
+  public static ApiError notAcceptable(String message) {
+    return new ApiError(Status.NOT_ACCEPTABLE, "not_acceptable", message);
+  }
+
+  /** 405, with the methods the resource has. */
+  public static ApiError methodNotAllowed(String allow) {
+    return new ApiError(
+        Status.METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "Method Not Allowed",
+        Map.of("Allow", allow));
+  }
+
+  /**
+   * The answer to any failure of a request: its refusal ({@link #of}), 503 when the database could
+   * not answer, else 500. The last two are logged, with nothing of them in the answer.
+   */
+  public static ApiError forFailure(Throwable failure) {
+    var refusal = of(failure);
+    if (refusal.isPresent()) {
+      return refusal.get();
+    }
+    if (failure instanceof SQLException) {
+      LOG.log(Level.WARNING, "Database unavailable for a request: {0}", failure.getMessage());
+      return unavailable("The database is unavailable; retry shortly");
+    }
+    LOG.log(Level.SEVERE, "Unexpected failure of a request", failure);
+    return new ApiError(Status.INTERNAL_SERVER_ERROR, "internal_error", "Unexpected error");
   }
 
   /**

@@ -5,25 +5,16 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
-import java.sql.SQLException;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
-/** The one place that turns a failed request into the JSON error shape. */
+/**
+ * Inside JAX-RS, what turns a failed request into the JSON error shape: JAX-RS's own refusals (404,
+ * 405) with their status, anything else as {@link ApiError#forFailure} answers it.
+ */
 @Provider
 public class ErrorMapper implements ExceptionMapper<Exception> {
 
-  private static final Logger LOG = Logger.getLogger(ErrorMapper.class.getName());
-
   @Override
   public Response toResponse(Exception exception) {
-    var refusal = ApiError.of(exception);
-    if (refusal.isPresent()) {
-      var error = refusal.get();
-      var response = body(error.status().getStatusCode(), error.error(), error.getMessage());
-      error.headers().forEach(response::header);
-      return response.build();
-    }
     if (exception instanceof WebApplicationException web) {
       var status = web.getResponse().getStatusInfo();
       return body(
@@ -32,14 +23,10 @@ public class ErrorMapper implements ExceptionMapper<Exception> {
               status.getReasonPhrase())
           .build();
     }
-    if (exception instanceof SQLException) {
-      LOG.log(Level.WARNING, "Database unavailable for a request: {0}", exception.getMessage());
-      return body(503, "unavailable", "The database is unavailable; retry shortly")
-          .header("Retry-After", "5")
-          .build();
-    }
-    LOG.log(Level.SEVERE, "Unexpected failure of a request", exception);
-    return body(500, "internal_error", "Unexpected error").build();
+    var error = ApiError.forFailure(exception);
+    var response = body(error.status().getStatusCode(), error.error(), error.getMessage());
+    error.headers().forEach(response::header);
+    return response.build();
   }
 
   private static Response.ResponseBuilder body(int status, String error, String message) {

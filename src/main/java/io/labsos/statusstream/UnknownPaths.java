@@ -2,7 +2,6 @@ package io.labsos.statusstream;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.annotation.WebFilter;
 import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -11,9 +10,9 @@ import java.io.IOException;
 /**
  * A path that is neither the API (with its description, {@code /openapi}) nor a file of the page
  * gets the JSON 404 here, before Liberty's file servlet, which would log a warning and write an
- * FFDC report for each new path anyone requests.
+ * FFDC report for each new path anyone requests. The first filter of every request ({@code
+ * web.xml}).
  */
-@WebFilter(urlPatterns = "/*", asyncSupported = true)
 public class UnknownPaths extends HttpFilter {
 
   @Override

@@ -4,7 +4,6 @@ import io.labsos.statusstream.access.control.AllowedOrigins;
 import jakarta.inject.Inject;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.annotation.WebFilter;
 import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -15,9 +14,9 @@ import java.io.IOException;
  * other origin gets no CORS header at all, so the browser keeps the answer from its page. A servlet
  * filter, not a JAX-RS one: its headers are set before an event stream commits the response.
  * Refusals of the authentication mechanism come before any filter and add the same headers
- * themselves ({@link BearerMechanism}).
+ * themselves ({@link BearerMechanism}). Mapped to {@code /api/*} before the streams' filter ({@code
+ * web.xml}).
  */
-@WebFilter(urlPatterns = "/api/*", asyncSupported = true)
 public class CorsFilter extends HttpFilter {
 
   @Inject AllowedOrigins origins;
