@@ -102,7 +102,7 @@ public class StreamEndpoints extends HttpFilter {
     var caller = caller(request);
     if (head) {
       access.authorize(project, caller);
-      headers(response);
+      StreamOpener.answerHead(response);
       return;
     }
     // Authorized by the opener, in the order that keeps a deleted project's events to itself.
@@ -117,7 +117,7 @@ public class StreamEndpoints extends HttpFilter {
     var caller = caller(request);
     if (head) {
       access.authorize(projects, caller);
-      headers(response);
+      StreamOpener.answerHead(response);
       return;
     }
     streams.open(projects, caller, cursor, request, response);
@@ -157,14 +157,6 @@ public class StreamEndpoints extends HttpFilter {
       }
     }
     return false;
-  }
-
-  /** What a GET's answer starts with: HEAD's whole answer. */
-  private static void headers(HttpServletResponse response) {
-    response.setStatus(HttpServletResponse.SC_OK);
-    response.setContentType("text/event-stream");
-    response.setHeader("Cache-Control", "no-cache");
-    response.setHeader("X-Accel-Buffering", "no");
   }
 
   private Caller caller(HttpServletRequest request) {

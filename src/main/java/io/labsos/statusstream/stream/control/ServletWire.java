@@ -38,10 +38,7 @@ final class ServletWire implements Outbox.Wire, WriteListener, AsyncListener {
     // headers leave now, before the output turns non-blocking: on Liberty the first write of an
     // uncommitted non-blocking response waits for the next one.
     response.setBufferSize(1);
-    response.setStatus(HttpServletResponse.SC_OK);
-    response.setContentType("text/event-stream");
-    response.setHeader("Cache-Control", "no-cache");
-    response.setHeader("X-Accel-Buffering", "no");
+    headers(response);
     var async = request.isAsyncStarted() ? request.getAsyncContext() : request.startAsync();
     async.setTimeout(0);
     response.flushBuffer();
@@ -49,6 +46,14 @@ final class ServletWire implements Outbox.Wire, WriteListener, AsyncListener {
     async.addListener(wire);
     outbox.attach(wire);
     wire.out.setWriteListener(wire);
+  }
+
+  /** The status and headers an event stream's response starts with. */
+  static void headers(HttpServletResponse response) {
+    response.setStatus(HttpServletResponse.SC_OK);
+    response.setContentType("text/event-stream");
+    response.setHeader("Cache-Control", "no-cache");
+    response.setHeader("X-Accel-Buffering", "no");
   }
 
   @Override

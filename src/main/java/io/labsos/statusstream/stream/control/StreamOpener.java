@@ -53,6 +53,14 @@ public class StreamOpener {
   DataSource pool;
 
   /**
+   * HEAD's whole answer, once the request was checked and authorized: the status and headers a
+   * stream's response starts with, and no stream.
+   */
+  public static void answerHead(HttpServletResponse response) {
+    ServletWire.headers(response);
+  }
+
+  /**
    * One project's stream.
    *
    * @param lastEventId where the client stands, or null for a new client (it gets what is committed
